@@ -1,0 +1,9 @@
+import XCTest
+import VideoDecoding
+
+final class ShimTests: XCTestCase {
+    func testLibrariesLink() {
+        XCTAssertFalse(VideoDecodingInfo.ffmpegVersion.isEmpty)
+        XCTAssertTrue(VideoDecodingInfo.giflibVersion.hasPrefix("5."))
+    }
+}
