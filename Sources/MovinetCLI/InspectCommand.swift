@@ -1,11 +1,158 @@
-// Placeholder for `movinet inspect` until its implementation lands.
+// `movinet inspect`: what the model will see of each input — container, codec, size, rate, the
+// decoded and sampled frame counts, and per sampled frame its timestamp and RGB24 SHA-256.
 
 import ArgumentParser
+import Foundation
+import VideoDecoding
+
+enum InspectFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
 
 struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "(not available in this build)")
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show what the model will see of videos and GIFs: format, size, rate, sampled frames.",
+        discussion: """
+            Per sampled frame: its timestamp, the SHA-256 of its decoded RGB24 bytes (before \
+            resizing) and the SHA-256 of the model input after resizing to --size (rounded to \
+            8 bits). Exit status: 0 all inputs read, 1 some failed (the others are still shown).
+            """)
+
+    @Argument(help: "Videos or GIFs: files, http(s):// or file: URLs, or - for standard input.")
+    var files: [String]
+
+    @Option(help: "Frames per second to sample, by timestamps (0 keeps every frame).")
+    var fps: Double = 5
+
+    @Option(help: "Side of the square model input the frames are resized to (172 for A0/A1, 224 for A2).")
+    var size: Int = 172
+
+    @Option(help: "Output format: text or json.")
+    var format: InspectFormat = .text
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file") }
+        if !(fps >= 0) || !fps.isFinite { throw ValidationError("--fps must be a number ≥ 0") }
+        if size < 1 || size > 4096 { throw ValidationError("--size must be between 1 and 4096") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+    }
 
     func run() throws {
-        throw ValidationError("'movinet inspect' is not available in this build")
+        var reports: [InspectReport] = []
+        var failed = false
+        for file in files {
+            let report = inspect(file)
+            if let error = report.error {
+                failed = true
+                printError("movinet: \(file): \(error)")
+            }
+            for w in report.warnings ?? [] { printError("movinet: \(file): warning: \(w)") }
+            if format == .text { print(report.text, terminator: "") }
+            reports.append(report)
+        }
+        if format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            let data = try encoder.encode(reports)
+            print(String(decoding: data, as: UTF8.self))
+        }
+        if failed { throw ExitCode(1) }
     }
+
+    private func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    private func inspect(_ file: String) -> InspectReport {
+        do {
+            let frames = try SampledFrames(path: file, fps: fps)
+            let info = frames.source.info
+            var sampled: [InspectReport.Frame] = []
+            var lastIndex = -1
+            var lastDigest = ("", "")
+            var resized = [Float](repeating: 0, count: size * size * 3)
+            var bytes = [UInt8](repeating: 0, count: size * size * 3)
+            while let frame = try frames.next() {
+                if frame.index != lastIndex {   // a repeated frame has the digests already computed
+                    lastIndex = frame.index
+                    frame.rgb.withUnsafeBufferPointer { src in
+                        resized.withUnsafeMutableBufferPointer { dst in
+                            Preprocess.resize(rgb: src, width: frame.width, height: frame.height, size: size,
+                                              centerCrop: false, into: dst, multiplier: 1)
+                        }
+                    }
+                    for i in 0..<bytes.count { bytes[i] = UInt8(max(0, min(255, resized[i].rounded()))) }
+                    lastDigest = (SHA256.hexDigest(frame.rgb), SHA256.hexDigest(bytes))
+                }
+                sampled.append(.init(index: frame.index, timestamp: frame.timestamp, sha256: lastDigest.0,
+                                     input_sha256: lastDigest.1))
+            }
+            return InspectReport(
+                file: file, error: nil, container: info.container, codec: info.codec, width: info.width,
+                height: info.height, frame_rate: info.frameRate, duration: info.duration,
+                decoded_frames: frames.decodedCount, sampled_frames: frames.sampledCount, fps: fps,
+                input_size: size, frames: sampled, warnings: frames.source.warnings)
+        } catch let error as VideoDecodingError {
+            return InspectReport(file: file, error: error.problem)
+        } catch {
+            return InspectReport(file: file, error: "\(error)")
+        }
+    }
+}
+
+/// One input's inspection, or its error.
+struct InspectReport: Encodable {
+    struct Frame: Encodable {
+        var index: Int           // among all decoded frames
+        var timestamp: Double    // seconds
+        var sha256: String       // of the decoded RGB24 bytes (height, width, 3)
+        var input_sha256: String // of the resized (size, size, 3) frame rounded to UInt8
+    }
+
+    var file: String
+    var error: String?
+    var container: String?
+    var codec: String?
+    var width: Int?
+    var height: Int?
+    var frame_rate: Double?
+    var duration: Double?
+    var decoded_frames: Int?
+    var sampled_frames: Int?
+    var fps: Double?
+    var input_size: Int?
+    var frames: [Frame]?
+    var warnings: [String]?
+
+    var text: String {
+        guard error == nil, let frames else { return "" }
+        func num(_ x: Double?, _ digits: Int, _ unit: String) -> String {
+            x.map { String(format: "%.\(digits)f", $0) + unit } ?? "unknown"
+        }
+        var lines = [file]
+        let rows: [(String, String)] = [
+            ("container", container ?? ""),
+            ("codec", codec ?? ""),
+            ("size", "\(width ?? 0)×\(height ?? 0)"),
+            ("frame rate", num(frame_rate, 3, " fps")),
+            ("duration", num(duration, 3, " s")),
+            ("decoded", "\(decoded_frames ?? 0) frames"),
+            ("sampled", "\(sampled_frames ?? 0) frames " + ((fps ?? 0) > 0 ? "at \(num(fps, 3, " fps"))" : "(every frame)")),
+            ("model input", "\(input_size ?? 0)×\(input_size ?? 0)"),
+        ]
+        for (k, v) in rows { lines.append("  " + k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
+        let indexWidth = max(5, String(frames.last?.index ?? 0).count)
+        lines.append("  " + "#".leftPad(5) + " " + "frame".leftPad(indexWidth) + " " + "time (s)".leftPad(10)
+                     + "  rgb24 sha256" + String(repeating: " ", count: 53) + "input sha256")
+        for (i, f) in frames.enumerated() {
+            lines.append("  " + String(i).leftPad(5) + " " + String(f.index).leftPad(indexWidth) + " "
+                         + String(format: "%.4f", f.timestamp).leftPad(10) + "  " + f.sha256 + " " + f.input_sha256)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+private extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }

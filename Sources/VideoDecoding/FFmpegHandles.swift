@@ -1,0 +1,172 @@
+// Swift owners for FFmpeg's C handles: each frees its handle in deinit; status codes become errors.
+
+import CFFmpeg
+import Glibc
+
+/// FFmpeg's text for an AVERROR code.
+func avErrorText(_ code: Int32) -> String {
+    var buf = [CChar](repeating: 0, count: Int(movinet_av_error_max_string_size()))
+    if av_strerror(code, &buf, buf.count) < 0 { return "error \(code)" }
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// The demuxer (AVFormatContext), opened on a URL or on a custom byte stream.
+final class FormatContext {
+    let ctx: UnsafeMutablePointer<AVFormatContext>
+    private let io: CustomIO?   // must outlive ctx, which reads through it
+
+    init(url: String, io: CustomIO?, path: String) throws {
+        var c: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        guard c != nil else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
+        if let io {
+            c!.pointee.pb = io.ctx
+            c!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        }
+        // On failure avformat_open_input frees the context (never a custom pb).
+        let r = avformat_open_input(&c, url, nil, nil)
+        if r < 0 || c == nil {
+            if r == movinet_averror_invaliddata() { throw VideoDecodingError.notMedia(path: path) }
+            if r == movinet_averror(ENOENT) { throw VideoDecodingError.notFound(path: path) }
+            if r == movinet_averror(EACCES) { throw VideoDecodingError.permissionDenied(path: path) }
+            throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(avErrorText(r))")
+        }
+        ctx = c!
+        self.io = io
+    }
+
+    deinit {
+        var c: UnsafeMutablePointer<AVFormatContext>? = ctx
+        avformat_close_input(&c)
+    }
+}
+
+/// A decoder (AVCodecContext) for one stream.
+final class CodecContext {
+    let ctx: UnsafeMutablePointer<AVCodecContext>
+
+    init(codec: UnsafePointer<AVCodec>, parameters: UnsafePointer<AVCodecParameters>, path: String) throws {
+        guard let c = avcodec_alloc_context3(codec) else {
+            throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
+        }
+        ctx = c
+        var r = avcodec_parameters_to_context(c, parameters)
+        if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "bad codec parameters: \(avErrorText(r))") }
+        c.pointee.thread_count = 0   // as many threads as cores, like the ffmpeg CLI
+        r = avcodec_open2(c, codec, nil)
+        if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open decoder: \(avErrorText(r))") }
+    }
+
+    deinit {
+        var c: UnsafeMutablePointer<AVCodecContext>? = ctx
+        avcodec_free_context(&c)
+    }
+}
+
+final class Packet {
+    let ptr: UnsafeMutablePointer<AVPacket>
+    init(path: String) throws {
+        guard let p = av_packet_alloc() else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
+        ptr = p
+    }
+    deinit { var p: UnsafeMutablePointer<AVPacket>? = ptr; av_packet_free(&p) }
+}
+
+final class Frame {
+    let ptr: UnsafeMutablePointer<AVFrame>
+    init(path: String) throws {
+        guard let f = av_frame_alloc() else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
+        ptr = f
+    }
+    deinit { var f: UnsafeMutablePointer<AVFrame>? = ptr; av_frame_free(&f) }
+}
+
+/// A libswscale context converting one frame geometry and pixel format to RGB24 at the same size.
+final class Scaler {
+    let ctx: OpaquePointer
+    let width: Int32, height: Int32, format: Int32
+    private var colour: (range: UInt32, space: UInt32)?
+
+    init(width: Int32, height: Int32, format: Int32, path: String) throws {
+        // Bicubic: the flags the ffmpeg CLI's automatic scale filter uses.
+        guard let c = sws_getContext(width, height, AVPixelFormat(format), width, height, AV_PIX_FMT_RGB24,
+                                     SWS_BICUBIC, nil, nil, nil) else {
+            let name = av_get_pix_fmt_name(AVPixelFormat(format)).map { String(cString: $0) } ?? "\(format)"
+            throw VideoDecodingError.decodeFailed(path: path, detail: "cannot convert pixel format \(name) to RGB")
+        }
+        ctx = c
+        self.width = width
+        self.height = height
+        self.format = format
+    }
+
+    deinit {
+        sws_freeContext(ctx)
+        av_free(scratch)
+    }
+
+    /// swscale's SIMD paths convert whole blocks of 8 pixels, past the end of an RGB24 row, and
+    /// skip the last block when the row stride has no room for it (leaving those pixels unset).
+    /// So it writes into this buffer, whose rows are padded as av_frame_get_buffer pads them
+    /// (width rounded up to 64 pixels), and the rows are copied out packed.
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchStride = 0
+
+    /// Converts `frame` into `rgb` ((height, width, 3), already sized).
+    func convert(_ frame: UnsafeMutablePointer<AVFrame>, into rgb: inout [UInt8]) -> Bool {
+        let c = (frame.pointee.color_range.rawValue, frame.pointee.colorspace.rawValue)
+        if colour == nil || colour! != c {
+            _ = movinet_sws_use_frame_colorspace(ctx, frame)
+            colour = c
+        }
+        let row = Int(width) * 3
+        if scratch == nil {
+            scratchStride = ((Int(width) + 63) & ~63) * 3
+            scratch = av_malloc(scratchStride * (Int(height) + 2) + 64)
+            if scratch == nil { return false }
+        }
+        let rows = movinet_sws_frame_to_rgb24(ctx, frame, scratch!.assumingMemoryBound(to: UInt8.self),
+                                              Int32(scratchStride))
+        if rows != height { return false }
+        rgb.withUnsafeMutableBytes { out in
+            for y in 0..<Int(height) {
+                (out.baseAddress! + y * row).copyMemory(from: scratch! + y * scratchStride, byteCount: row)
+            }
+        }
+        return true
+    }
+}
+
+/// An AVIOContext reading a FileInput (standard input, a FIFO), its sniffed prefix first.
+final class CustomIO {
+    private(set) var ctx: UnsafeMutablePointer<AVIOContext>
+    private let input: FileInput   // called back through the opaque pointer
+
+    init(_ input: FileInput, path: String) throws {
+        let size: Int32 = 1 << 16
+        guard let buffer = av_malloc(Int(size)) else {
+            throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
+        }
+        let read: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32 = {
+            opaque, buf, size in
+            guard let opaque, let buf else { return movinet_averror(EINVAL) }
+            let n = Unmanaged<FileInput>.fromOpaque(opaque).takeUnretainedValue().read(into: buf, count: Int(size))
+            if n == 0 { return movinet_averror_eof() }
+            if n < 0 { return movinet_averror(EIO) }
+            return Int32(n)
+        }
+        guard let c = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), size, 0,
+                                         Unmanaged.passUnretained(input).toOpaque(), read, nil, nil) else {
+            av_free(buffer)
+            throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
+        }
+        ctx = c
+        self.input = input
+    }
+
+    deinit {
+        // The context's buffer may have been replaced by FFmpeg; free whichever it holds now.
+        av_freep(&ctx.pointee.buffer)
+        var c: UnsafeMutablePointer<AVIOContext>? = ctx
+        avio_context_free(&c)
+    }
+}

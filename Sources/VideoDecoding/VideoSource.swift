@@ -1,0 +1,153 @@
+// Opens a source by content (GIF magic → giflib, anything else → FFmpeg) and yields its frames one by one.
+
+import Glibc
+
+/// What both back ends provide.
+protocol FrameDecoder: AnyObject {
+    var info: VideoInfo { get }
+    var warnings: [String] { get }
+    func nextFrame() throws -> VideoFrame?
+}
+
+/// A decoded video, yielded one frame at a time. Opens by content: GIF magic → giflib,
+/// anything else → FFmpeg (files, `http(s)://` and `file:` URLs, `-` for standard input).
+/// Memory stays bounded by a few frames whatever the length of the video (a GIF read from
+/// standard input or a URL is held in memory compressed, as it is read).
+public final class VideoSource {
+    public let info: VideoInfo
+    /// Non-fatal problems met so far (e.g. "truncated after frame 7"), each one line.
+    public var warnings: [String] { decoder.warnings }
+    private let decoder: FrameDecoder
+
+    public init(path: String) throws {
+        decoder = try VideoSource.open(path)
+        info = decoder.info
+    }
+
+    /// The next decoded frame, or nil at the end.
+    public func nextFrame() throws -> VideoFrame? { try decoder.nextFrame() }
+
+    static let gifMagic: [[UInt8]] = [Array("GIF87a".utf8), Array("GIF89a".utf8)]
+
+    private static func isGIF(_ prefix: [UInt8]) -> Bool { gifMagic.contains(Array(prefix.prefix(6))) }
+
+    private static func open(_ path: String) throws -> FrameDecoder {
+        if path == "-" { return try openStandardInput() }
+        if let local = localPath(path) { return try openFile(local, path: path) }
+        // A URL: FFmpeg opens it; when its probe says GIF, the bytes go to giflib instead.
+        let ff = try FFmpegDecoder(url: path, path: path)
+        if ff.isGIF {
+            let bytes = try FFmpegDecoder.readAll(url: path, path: path)
+            if isGIF(bytes) { return try GIFDecoder(input: .memory(MemoryReader(bytes)), path: path) }
+        }
+        return ff
+    }
+
+    /// The filesystem path a user's argument names, or nil for a URL FFmpeg must open.
+    static func localPath(_ path: String) -> String? {
+        if path.hasPrefix("file://") { return String(path.dropFirst(7)) }
+        if path.hasPrefix("file:") { return String(path.dropFirst(5)) }
+        if let colon = path.firstIndex(of: ":"), path[..<colon].count > 1,
+           path[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }),
+           !path.hasPrefix("/"), !path.hasPrefix(".") {
+            return nil  // scheme:… (http:, https:, rtmp:, pipe:, …)
+        }
+        return path
+    }
+
+    private static func openFile(_ file: String, path: String) throws -> FrameDecoder {
+        var st = stat()
+        if stat(file, &st) != 0 {
+            switch errno {
+            case EACCES: throw VideoDecodingError.permissionDenied(path: path)
+            default: throw VideoDecodingError.notFound(path: path)
+            }
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw VideoDecodingError.isDirectory(path: path) }
+        let fd = Glibc.open(file, O_RDONLY)
+        if fd < 0 {
+            if errno == EACCES || errno == EPERM { throw VideoDecodingError.permissionDenied(path: path) }
+            throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(errnoText())")
+        }
+        let regular = (st.st_mode & S_IFMT) == S_IFREG
+        if regular && st.st_size == 0 { close(fd); throw VideoDecodingError.empty(path: path) }
+        let input = FileInput(fd: fd, owned: true)
+        let prefix = input.readPrefix(6)
+        if prefix.isEmpty { throw VideoDecodingError.empty(path: path) }
+        if isGIF(prefix) {
+            if regular { return try GIFDecoder(input: .file(file), path: path) }
+            return try GIFDecoder(input: .memory(MemoryReader(input.readRest(path: path))), path: path)
+        }
+        if regular { return try FFmpegDecoder(url: file, path: path) }
+        return try FFmpegDecoder(stream: input, path: path)   // a FIFO or device: no second open
+    }
+
+    private static func openStandardInput() throws -> FrameDecoder {
+        let path = "-"
+        let input = FileInput(fd: 0, owned: false)
+        let prefix = input.readPrefix(6)
+        if prefix.isEmpty { throw VideoDecodingError.empty(path: path) }
+        if isGIF(prefix) {
+            return try GIFDecoder(input: .memory(MemoryReader(input.readRest(path: path))), path: path)
+        }
+        return try FFmpegDecoder(stream: input, path: path)
+    }
+}
+
+/// A file descriptor read sequentially, with the first bytes (read to sniff the format) kept
+/// aside and served again first.
+final class FileInput {
+    let fd: Int32
+    private let owned: Bool
+    private(set) var prefix: [UInt8] = []
+    private var prefixServed = 0
+    /// Largest GIF accepted from a stream (held in memory compressed).
+    static let maxStreamBytes = 1 << 30
+
+    init(fd: Int32, owned: Bool) { self.fd = fd; self.owned = owned }
+    deinit { if owned { close(fd) } }
+
+    /// Reads up to n bytes (fewer only at the end of input) and keeps them to be served again.
+    func readPrefix(_ n: Int) -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: n)
+        var got = 0
+        while got < n {
+            let r = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, n - got) }
+            if r < 0 && errno == EINTR { continue }
+            if r <= 0 { break }
+            got += r
+        }
+        prefix = Array(buf[..<got])
+        return prefix
+    }
+
+    /// Serves the kept prefix, then the descriptor. 0 at the end, -1 on a read error.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) -> Int {
+        if prefixServed < prefix.count {
+            let n = min(count, prefix.count - prefixServed)
+            prefix.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + prefixServed, byteCount: n) }
+            prefixServed += n
+            return n
+        }
+        while true {
+            let r = Glibc.read(fd, buffer, count)
+            if r < 0 && errno == EINTR { continue }
+            return r
+        }
+    }
+
+    /// Everything (prefix included) up to the end of input.
+    func readRest(path: String) throws -> [UInt8] {
+        var all = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let r = chunk.withUnsafeMutableBytes { read(into: $0.baseAddress!, count: $0.count) }
+            if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "read error: \(errnoText())") }
+            if r == 0 { return all }
+            all.append(contentsOf: chunk[..<r])
+            if all.count > FileInput.maxStreamBytes {
+                throw VideoDecodingError.tooLarge(path: path, detail: "GIF stream larger than \(FileInput.maxStreamBytes >> 20) MB")
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// The values the decoder hands out: what a source is (VideoInfo) and one decoded frame (VideoFrame).
+
+import CFFmpeg
+import CGIFLib
+
+public enum VideoDecodingInfo {
+    public static var ffmpegVersion: String { String(cString: av_version_info()) }
+    public static var giflibVersion: String { "\(GIFLIB_MAJOR).\(GIFLIB_MINOR).\(GIFLIB_RELEASE)" }
+}
+
+/// What a source is, as far as the container says before decoding.
+public struct VideoInfo: Sendable {
+    public var path: String
+    public var container: String          // "gif", "mov,mp4,m4a,3gp,3g2,mj2", …
+    public var codec: String              // "gif", "h264", …
+    public var width: Int
+    public var height: Int
+    public var frameRate: Double?         // nominal frames per second, if known
+    public var duration: Double?          // seconds, if known
+    public var frameCountHint: Int?       // frames the container announces, if known
+}
+
+/// One decoded frame: packed RGB24, row-major (height, width, 3), before any resizing.
+public struct VideoFrame: Sendable {
+    public var index: Int                 // 0-based index among all decoded frames
+    public var timestamp: Double          // seconds from the start of the stream
+    public var width: Int
+    public var height: Int
+    public var rgb: [UInt8]               // (height, width, 3)
+    /// How long the frame is shown, in seconds, when the source says so (GIF delay, packet
+    /// duration); the sampler uses the last frame's to place the end of the stream.
+    public var duration: Double?
+
+    public init(index: Int, timestamp: Double, width: Int, height: Int, rgb: [UInt8], duration: Double? = nil) {
+        self.index = index
+        self.timestamp = timestamp
+        self.width = width
+        self.height = height
+        self.rgb = rgb
+        self.duration = duration
+    }
+}
+
+/// Bounds on what the decoder agrees to allocate; an input beyond them is rejected with `tooLarge`.
+public enum DecodingLimits {
+    /// Largest width or height accepted, in pixels.
+    public static let maxSide = 16384
+    /// Largest frame area accepted, in pixels (8K UHD is 33 Mpx): one RGB24 frame stays under 200 MB.
+    public static let maxArea = 1 << 26
+    /// Most frames decoded from one source (a day of 60 fps video is 5.2 M).
+    public static let maxFrames = 10_000_000
+
+    static func checkSize(width: Int, height: Int, path: String) throws {
+        if width <= 0 || height <= 0 {
+            throw VideoDecodingError.decodeFailed(path: path, detail: "invalid frame size \(width)×\(height)")
+        }
+        if width > maxSide || height > maxSide {
+            throw VideoDecodingError.tooLarge(
+                path: path, detail: "frame size \(width)×\(height) exceeds \(maxSide) px a side")
+        }
+        if width * height > maxArea {
+            throw VideoDecodingError.tooLarge(
+                path: path, detail: "frame size \(width)×\(height) exceeds \(maxArea) pixels")
+        }
+    }
+}
