@@ -82,7 +82,7 @@ struct InspectCommand: ParsableCommand {
                                               centerCrop: false, into: dst, multiplier: 1)
                         }
                     }
-                    for i in 0..<bytes.count { bytes[i] = UInt8(max(0, min(255, resized[i].rounded()))) }
+                    for i in 0..<bytes.count { bytes[i] = UInt8(max(0, min(255, resized[i].rounded(.toNearestOrEven)))) }
                     lastDigest = (SHA256.hexDigest(frame.rgb), SHA256.hexDigest(bytes))
                 }
                 sampled.append(.init(index: frame.index, timestamp: frame.timestamp, sha256: lastDigest.0,
