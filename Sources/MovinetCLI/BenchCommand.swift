@@ -73,6 +73,7 @@ struct BenchCommand: ParsableCommand {
         }
         times.sort()
         let median = times[times.count / 2]
+        let fastest = times[0]
         let p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
         let macs = net.macsPerFrame(height: side, width: side)
         let fps = 1000 / median
@@ -82,13 +83,13 @@ struct BenchCommand: ParsableCommand {
         case .text:
             print("model \(name) (\(net.info.id)-\(net.info.kind.rawValue)), \(side)×\(side), threads \(threads), "
                 + (stream ? "\(calls) frames" : "\(calls) clips of \(clipFrames) frames"))
-            print(String(format: "per frame: median %.3f ms, p90 %.3f ms, %.1f frames/s, %.1f GFLOP/s (%.1f M MACs/frame)",
-                         median, p90, fps, gflops, Double(macs) / 1e6))
+            print(String(format: "per frame: median %.3f ms, p90 %.3f ms, min %.3f ms, %.1f frames/s, %.1f GFLOP/s (%.1f M MACs/frame)",
+                         median, p90, fastest, fps, gflops, Double(macs) / 1e6))
         case .json:
             let doc: [String: Any] = [
                 "model": name, "id": net.info.id, "kind": net.info.kind.rawValue, "threads": threads,
                 "frames": stream ? calls : calls * clipFrames, "clip_frames": stream ? 1 : clipFrames, "size": side,
-                "median_ms": median, "p90_ms": p90, "fps": fps, "gflops": gflops, "macs_per_frame": macs,
+                "median_ms": median, "p90_ms": p90, "min_ms": fastest, "fps": fps, "gflops": gflops, "macs_per_frame": macs,
             ]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
