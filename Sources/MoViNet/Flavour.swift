@@ -58,3 +58,10 @@ public struct Flavour: Sendable, Codable, Equatable {
     public static let stream = Flavour(conv: .conv2plus1d, se: .se2plus3d, activation: .hardSwish,
                                        gate: .hardSigmoidRelu6, classifierActivation: .swish, causal: true)
 }
+
+extension Flavour {
+    /// The TF Hub int8 TFLite stream export: (2+1)D, no squeeze-excitation, relu6. Its classifier
+    /// activation is not settled here; the importer states it from the graph.
+    public static let int8Stream = Flavour(conv: .conv2plus1d, se: .none, activation: .relu6, gate: .sigmoid,
+                                           classifierActivation: .swish, causal: true)
+}

@@ -1,11 +1,98 @@
-// Placeholder for `movinet bench` until its implementation lands.
+// `movinet bench`: per-frame latency, frame rate and achieved GFLOP/s of the engine on this machine.
 
 import ArgumentParser
+import Foundation
+import MoViNet
 
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "(not available in this build)")
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the engine's speed on a model file or on a built-in architecture with random weights.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "Model file or folder (.tflite, TF checkpoint, SavedModel).")
+    var model: String?
+
+    @Option(help: "Benchmark a built-in architecture with random weights instead: a0|a1|a2 followed by -stream, -base or -stream-int8.")
+    var random: String?
+
+    @Option(help: "Frames to time (stream: single-frame steps; base: clips are repeated until this many frames).")
+    var frames: Int = 100
+
+    @Option(help: "Frames per clip for base models.")
+    var clipFrames: Int = 8
+
+    @Option(help: "Threads used inside a frame.")
+    var threads: Int = 1
+
+    @Option(help: "Input size (square); default: the model's own.")
+    var size: Int?
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    func validate() throws {
+        if (model == nil) == (random == nil) { throw ValidationError("give exactly one of --model and --random") }
+        if frames < 1 { throw ValidationError("--frames must be at least 1") }
+        if clipFrames < 1 { throw ValidationError("--clip-frames must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let size, size < 8 || size > 4096 { throw ValidationError("--size must be between 8 and 4096") }
+    }
 
     func run() throws {
-        throw ValidationError("'movinet bench' is not available in this build")
+        let imported: ImportedModel
+        do {
+            imported = try random.map { try RandomWeights.model(id: $0) } ?? ModelLoader.load(path: model!)
+        } catch let error as ModelError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        let net: MoViNetModel
+        do { net = try MoViNetModel(imported) } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+        let side = size ?? net.info.inputSize
+        let runner = try MoViNetRunner(model: net, height: side, width: side, threads: threads)
+        let stream = net.info.kind == .stream
+        let perCall = stream ? 1 : clipFrames
+        var rng = SeededGenerator(seed: 7)
+        let input = (0..<(perCall * side * side * 3)).map { _ in Float(rng.next() >> 40) / Float(1 << 24) }
+        let calls = stream ? frames : max(1, (frames + clipFrames - 1) / clipFrames)
+        var times: [Double] = []
+        input.withUnsafeBufferPointer { buf in
+            let warmup = stream ? min(20, max(3, frames / 5)) : 1
+            for _ in 0..<warmup { _ = runner.classify(clip: buf, frames: perCall) }
+            runner.reset()
+            for _ in 0..<calls {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = runner.classify(clip: buf, frames: perCall)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(perCall))
+            }
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        let fastest = times[0]
+        let p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
+        let macs = net.macsPerFrame(height: side, width: side)
+        let fps = 1000 / median
+        let gflops = 2 * Double(macs) / (median / 1000) / 1e9
+        let name = random.map { "random:\($0)" } ?? model!
+        switch format {
+        case .text:
+            print("model \(name) (\(net.info.id)-\(net.info.kind.rawValue)), \(side)×\(side), threads \(threads), "
+                + (stream ? "\(calls) frames" : "\(calls) clips of \(clipFrames) frames"))
+            print(String(format: "per frame: median %.3f ms, p90 %.3f ms, min %.3f ms, %.1f frames/s, %.1f GFLOP/s (%.1f M MACs/frame)",
+                         median, p90, fastest, fps, gflops, Double(macs) / 1e6))
+        case .json:
+            let doc: [String: Any] = [
+                "model": name, "id": net.info.id, "kind": net.info.kind.rawValue, "threads": threads,
+                "frames": stream ? calls : calls * clipFrames, "clip_frames": stream ? 1 : clipFrames, "size": side,
+                "median_ms": median, "p90_ms": p90, "min_ms": fastest, "fps": fps, "gflops": gflops, "macs_per_frame": macs,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
     }
 }

@@ -1,0 +1,124 @@
+// Depthwise convolutions: spatial (kh × kw, stride 1|2, TF 'same'), causal temporal over a stream
+// buffer, and full 3D with symmetric temporal padding (base). Channels padded to multiples of 8.
+
+@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Geometry of one depthwise spatial conv on one frame.
+struct SpatialGeometry {
+    var h: Int, w: Int, oh: Int, ow: Int, kh: Int, kw: Int, stride: Int, padTop: Int, padLeft: Int
+
+    init(h: Int, w: Int, kh: Int, kw: Int, stride: Int) {
+        self.h = h; self.w = w; self.kh = kh; self.kw = kw; self.stride = stride
+        oh = (h + stride - 1) / stride
+        ow = (w + stride - 1) / stride
+        padTop = samePadding(h, kernel: kh, stride: stride).before
+        padLeft = samePadding(w, kernel: kw, stride: stride).before
+    }
+}
+
+/// Depthwise 3D conv over a clip, output frame t reads input frames t + j − padT (j < kt) that exist
+/// (zero padding elsewhere). Spatial-only when kt = 1.
+/// x: (T, h, w, cp); weights: (kt, kh, kw, cp); bias: (cp); y: (T, oh, ow, cp).
+func depthwiseConv(_ x: UnsafePointer<Float>, frames: Int, _ g: SpatialGeometry, channels cp: Int, kt: Int,
+                   padT: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                   _ y: UnsafeMutablePointer<Float>, _ f: ElementFunction, _ parallel: Parallel) {
+    let work = frames * g.oh * g.ow * cp * kt * g.kh * g.kw
+    parallel.run(frames * g.oh, work: work) { range in
+        switch f {
+        case .identity: dwRows(IdentityAct.self, x, frames, g, cp, kt, padT, weights, bias, y, range)
+        case .relu6: dwRows(ReLU6Act.self, x, frames, g, cp, kt, padT, weights, bias, y, range)
+        case .hardSwish: dwRows(HardSwishAct.self, x, frames, g, cp, kt, padT, weights, bias, y, range)
+        case .swish: dwRows(SwishAct.self, x, frames, g, cp, kt, padT, weights, bias, y, range)
+        case .sigmoid: dwRows(SigmoidAct.self, x, frames, g, cp, kt, padT, weights, bias, y, range)
+        case .hardSigmoidRelu6: dwRows(HardSigmoidRelu6Act.self, x, frames, g, cp, kt, padT, weights, bias, y, range)
+        case .hardSigmoidLinear: dwRows(HardSigmoidLinearAct.self, x, frames, g, cp, kt, padT, weights, bias, y, range)
+        }
+    }
+}
+
+private func dwRows<F: ActivationFunction>(
+    _: F.Type, _ x: UnsafePointer<Float>, _ frames: Int, _ g: SpatialGeometry, _ cp: Int, _ kt: Int, _ padT: Int,
+    _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ rows: Range<Int>
+) {
+    let frameSize = g.h * g.w * cp
+    let tapStride = g.kh * g.kw * cp
+    for row in rows {
+        let t = row / g.oh, oy = row % g.oh
+        let iy0 = oy * g.stride - g.padTop
+        let kyLo = max(0, -iy0), kyHi = min(g.kh, g.h - iy0)
+        let jLo = max(0, padT - t), jHi = min(kt, frames + padT - t)
+        let out = y + (t * g.oh + oy) * g.ow * cp
+        for ox in 0..<g.ow {
+            let ix0 = ox * g.stride - g.padLeft
+            let kxLo = max(0, -ix0), kxHi = min(g.kw, g.w - ix0)
+            var c = 0
+            // HOT LOOP (depthwise): 8 channels at a time, taps inside.
+            while c < cp {
+                var acc = SIMD8<Float>()
+                for j in jLo..<jHi {
+                    let xf = x + (t + j - padT) * frameSize
+                    let wf = weights + j * tapStride
+                    for ky in kyLo..<kyHi {
+                        let xr = xf + ((iy0 + ky) * g.w + ix0) * cp + c
+                        let wr = wf + ky * g.kw * cp + c
+                        for kx in kxLo..<kxHi {
+                            acc = acc.addingProduct(load8(xr + kx * cp), load8(wr + kx * cp))
+                        }
+                    }
+                }
+                store8(F.apply(acc + load8(bias + c)), out + ox * cp + c)
+                c += 8
+            }
+        }
+    }
+}
+
+/// Causal depthwise temporal conv: y_t = f(bias + Σ_j w[j] ⊙ s_{t+j}) where s = concat(history, x)
+/// and `history(i)` gives the i-th of the kt − 1 previous frames (oldest first).
+/// x: (T, n) with n = pixels · cp; weights: (kt, cp); y: (T, n).
+func temporalConv(_ x: UnsafePointer<Float>, frames: Int, pixels: Int, channels cp: Int, kt: Int,
+                  history: UnsafePointer<UnsafePointer<Float>>, weights: UnsafePointer<Float>,
+                  bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ f: ElementFunction,
+                  taps: UnsafeMutablePointer<UnsafePointer<Float>>, _ parallel: Parallel) {
+    let n = pixels * cp
+    for t in 0..<frames {
+        for j in 0..<kt {
+            let i = t + j
+            taps[j] = i < kt - 1 ? history[i] : x + (i - (kt - 1)) * n
+        }
+        let tp = UnsafePointer(taps)
+        let out = y + t * n
+        parallel.run(pixels, work: n * kt) { range in
+            switch f {
+            case .identity: temporalPixels(IdentityAct.self, tp, kt, cp, weights, bias, out, range)
+            case .relu6: temporalPixels(ReLU6Act.self, tp, kt, cp, weights, bias, out, range)
+            case .hardSwish: temporalPixels(HardSwishAct.self, tp, kt, cp, weights, bias, out, range)
+            case .swish: temporalPixels(SwishAct.self, tp, kt, cp, weights, bias, out, range)
+            case .sigmoid: temporalPixels(SigmoidAct.self, tp, kt, cp, weights, bias, out, range)
+            case .hardSigmoidRelu6: temporalPixels(HardSigmoidRelu6Act.self, tp, kt, cp, weights, bias, out, range)
+            case .hardSigmoidLinear: temporalPixels(HardSigmoidLinearAct.self, tp, kt, cp, weights, bias, out, range)
+            }
+        }
+    }
+}
+
+private func temporalPixels<F: ActivationFunction>(
+    _: F.Type, _ taps: UnsafePointer<UnsafePointer<Float>>, _ kt: Int, _ cp: Int, _ weights: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ pixels: Range<Int>
+) {
+    for p in pixels {
+        let o = p * cp
+        var c = 0
+        while c < cp {
+            var acc = SIMD8<Float>()
+            for j in 0..<kt { acc = acc.addingProduct(load8(taps[j] + o + c), load8(weights + j * cp + c)) }
+            store8(F.apply(acc + load8(bias + c)), y + o + c)
+            c += 8
+        }
+    }
+}

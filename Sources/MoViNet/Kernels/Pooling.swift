@@ -1,0 +1,66 @@
+// Pooling: 3×3/s2 'same' average pool with TF's valid-cell divisor (skip path), per-frame spatial
+// means (SE, head), and per-frame channel scaling (SE gate).
+
+@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// x: (T, h, w, cp) → y: (T, ceil(h/2), ceil(w/2), cp); each output = mean of the window's valid cells.
+func averagePool3x3s2(_ x: UnsafePointer<Float>, frames: Int, h: Int, w: Int, channels cp: Int,
+                      _ y: UnsafeMutablePointer<Float>, _ parallel: Parallel) {
+    let g = SpatialGeometry(h: h, w: w, kh: 3, kw: 3, stride: 2)
+    parallel.run(frames * g.oh, work: frames * g.oh * g.ow * cp * 9) { rows in
+        for row in rows {
+            let t = row / g.oh, oy = row % g.oh
+            let xf = x + t * h * w * cp
+            let iy0 = oy * 2 - g.padTop
+            let kyLo = max(0, -iy0), kyHi = min(3, h - iy0)
+            for ox in 0..<g.ow {
+                let ix0 = ox * 2 - g.padLeft
+                let kxLo = max(0, -ix0), kxHi = min(3, w - ix0)
+                let inv = 1 / Float((kyHi - kyLo) * (kxHi - kxLo))
+                var c = 0
+                while c < cp {
+                    var acc = SIMD8<Float>()
+                    for ky in kyLo..<kyHi {
+                        for kx in kxLo..<kxHi { acc += load8(xf + ((iy0 + ky) * w + ix0 + kx) * cp + c) }
+                    }
+                    store8(acc * inv, y + ((t * g.oh + oy) * g.ow + ox) * cp + c)
+                    c += 8
+                }
+            }
+        }
+    }
+}
+
+/// Per-frame spatial mean: x (T, pixels, cp) → y (T, cp) (sum in pixel order, then divided).
+func spatialMean(_ x: UnsafePointer<Float>, frames: Int, pixels: Int, channels cp: Int,
+                 _ y: UnsafeMutablePointer<Float>) {
+    let d = Float(pixels)
+    for t in 0..<frames {
+        var c = 0
+        while c < cp {
+            var acc = SIMD8<Float>()
+            var p = x + t * pixels * cp + c
+            for _ in 0..<pixels { acc += load8(p); p += cp }
+            store8(acc / d, y + t * cp + c)
+            c += 8
+        }
+    }
+}
+
+/// x[t, p, c] *= g[t, c] for every pixel p: the squeeze-excitation gate.
+func scaleChannels(_ x: UnsafeMutablePointer<Float>, frames: Int, pixels: Int, channels cp: Int,
+                   gates: UnsafePointer<Float>, _ parallel: Parallel) {
+    parallel.run(frames * pixels, work: frames * pixels * cp) { range in
+        for i in range {
+            let t = i / pixels
+            let row = x + i * cp, g = gates + t * cp
+            var c = 0
+            while c < cp { store8(load8(row + c) * load8(g + c), row + c); c += 8 }
+        }
+    }
+}
