@@ -1,4 +1,8 @@
-# Independent dequantized spot values of the TF Hub int8 A0 stream file (LiteRT's tensor reader).
+#!/usr/bin/env python3
+# Independent dequantized spot values of the TF Hub int8 A0 stream file (LiteRT's tensor reader),
+# written into Tests/MoViNetTests/TFLiteImporterTests.swift (testInt8FileDequantizedValues):
+#     ../movinet-ref/bin/python tools/tflite/spot_values.py ../shared/models/movinet_a0_stream_int8.tflite
+# Tensor indices were read off the graph (op inputs) with LiteRT's _get_ops_details().
 import numpy as np, sys
 from ai_edge_litert.interpreter import Interpreter
 it = Interpreter(model_path=sys.argv[1])

@@ -56,6 +56,7 @@ public enum TFLiteImporter {
 
         var mapping = try graph.mapWeights()
         try checkComplete(mapping)
+        try checkStrides(graph, mapping)
         try checkConstants(graph, mapping)
         let flavour = try graph.inferFlavour(&mapping)
         let size = try inputSize(graph)
@@ -77,6 +78,24 @@ public enum TFLiteImporter {
             }
             let se = (m.tensors["\(layer)/se/reduce/kernel"] != nil, m.tensors["\(layer)/se/expand/kernel"] != nil)
             if se.0 != se.1 { throw FlatBufferError(message: "'\(layer)' has only half of its squeeze-excitation") }
+        }
+    }
+
+    /// Spatial downsampling happens exactly in the stem and in the feature convs of layers with a
+    /// skip projection, whose skip pool is 3×3 / 2 SAME.
+    static func checkStrides(_ graph: TFLiteGraph, _ m: TFLiteMapping) throws {
+        for (unit, index) in m.unitOps where unit.unit == "feature" {
+            let strided = graph.ops[index].strides.map { $0 == (2, 2) } ?? false
+            if strided && m.tensors["\(unit.layer)/skip/kernel"] == nil {
+                throw FlatBufferError(message: "\(graph.describe(graph.ops[index])): a strided layer without a skip projection")
+            }
+        }
+        for op in graph.ops where op.op == .averagePool2D {
+            guard op.filter.map({ $0 == (3, 3) }) ?? false, op.strides.map({ $0 == (2, 2) }) ?? false,
+                  op.padding == 0, op.fusedActivation == .none
+            else {
+                throw FlatBufferError(message: "unsupported \(graph.describe(op)): MoViNet's skip pool is 3×3 / 2 SAME")
+            }
         }
     }
 

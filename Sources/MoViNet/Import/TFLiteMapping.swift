@@ -137,6 +137,7 @@ extension TFLiteGraph {
         guard m.unitOps[unit] == nil else {
             throw FlatBufferError(message: "\(describe(op)) and operator \(m.unitOps[unit]!) both map to '\(unit)'")
         }
+        try checkGeometry(op, unit)
         m.unitOps[unit] = op.index
         m.used.formUnion(weight.sources)
         m.tensors[unit.key + "/kernel"] = try canonicalKernel(weight, unit: unit, op: op)
@@ -151,6 +152,27 @@ extension TFLiteGraph {
             }
             m.used.formUnion(bias.sources)
             m.tensors[unit.key + "/bias"] = Tensor(shape: [channels], data: bias.values)
+        }
+    }
+
+    /// Strides, padding and dilation the MoViNet operators use (the canonical tensors do not
+    /// carry them, so anything else would silently change the maths).
+    private func checkGeometry(_ op: TFLiteOperator, _ unit: TFLiteUnit) throws {
+        if let d = op.dilation, d != (1, 1) {
+            throw FlatBufferError(message: "\(describe(op)): unsupported dilation \(d)")
+        }
+        guard op.op != .fullyConnected else { return }
+        let stride = op.strides ?? (1, 1)
+        let same = op.padding == 0
+        let ok: Bool
+        switch unit.unit {
+        case "conv": ok = stride == (2, 2) && same
+        case "feature": ok = (stride == (1, 1) || stride == (2, 2)) && same
+        case "feature_temporal": ok = stride == (1, 1) && op.padding == 1
+        default: ok = stride == (1, 1)
+        }
+        guard ok else {
+            throw FlatBufferError(message: "\(describe(op)): unsupported stride \(stride) / padding \(same ? "SAME" : "VALID") for '\(unit)'")
         }
     }
 

@@ -55,6 +55,8 @@ struct TFLiteOperator {
     var fusedActivation: TFLiteFusedActivation
     var strides: (h: Int, w: Int)?
     var padding: Int?         // 0 SAME, 1 VALID
+    var dilation: (h: Int, w: Int)?
+    var filter: (h: Int, w: Int)?   // pooling window
 
     var op: TFLiteOp? { TFLiteOp(rawValue: opcode) }
 }
@@ -180,7 +182,7 @@ struct TFLiteModel {
                 index: i, opcode: codes[codeIndex].0, customCode: codes[codeIndex].1,
                 inputs: try indices(try o.int32s(1), "operator \(i)"),
                 outputs: try indices(try o.int32s(2), "operator \(i)"),
-                fusedActivation: .none, strides: nil, padding: nil)
+                fusedActivation: .none, strides: nil, padding: nil, dilation: nil, filter: nil)
             let optionsType = try o.u8(3)
             if let options = try o.table(4) {
                 // Field ids of (padding, stride_w, stride_h, fused activation) per options table.
@@ -202,6 +204,12 @@ struct TFLiteModel {
                     op.fusedActivation = act
                 }
                 if let p = layout.padding { op.padding = Int(try options.u8(p)) }
+                // dilation_w, dilation_h (Conv2D 4, 5; DepthwiseConv2D 5, 6); filter_width, _height (Pool2D 3, 4).
+                let dilation = optionsType == 1 ? 4 : optionsType == 2 ? 5 : nil
+                if let d = dilation {
+                    op.dilation = (Int(try options.i32(d + 1, default: 1)), Int(try options.i32(d, default: 1)))
+                }
+                if optionsType == 5 { op.filter = (Int(try options.i32(4)), Int(try options.i32(3))) }
                 if let s = layout.strides {
                     op.strides = (Int(try options.i32(s + 1, default: 1)), Int(try options.i32(s, default: 1)))
                 }
