@@ -1,0 +1,241 @@
+// Maps the weights of a MoViNet stream TFLite graph to the canonical names and Keras layouts.
+//
+// How a MoViNet stream model appears in a TFLite graph (seen in the TF Hub int8 A0 file and in
+// files converted here from the official Model Garden code, float32/float16/int8-weight):
+//
+// * Weights carry no reliable names (float files call them `arith.constant123`; in quantized
+//   files deduplicated constants carry several layers' names), so every weight is identified by
+//   the operator that consumes it, and that operator by its OUTPUT tensor's name: the first
+//   `;`-separated component that names a MoViNet unit, e.g.
+//   `movinet_classifier/movinet/block1_layer0/bneck/feature/conv2d_temporal/…`.
+// * Batch norm is folded: every conv is CONV_2D / DEPTHWISE_CONV_2D with a bias (→ `<U>/bias`).
+// * Per frame, the 5-D activations are reshaped to 4-D around each conv. 1×1 convs and the stem
+//   are CONV_2D `[out, kh, kw, in]`; the classifier's two 1×1×1 convs are CONV_2D on a 1×1 map
+//   (FULLY_CONNECTED `[out, in]` is accepted too).
+// * (2+1)D feature conv: a spatial DEPTHWISE_CONV_2D `[1, kh, kw, e]` (name `…/feature/conv2d/…`),
+//   then for kt > 1 a CONCATENATION of the `stream_buffer` state (kt−1 frames) with the current
+//   frame, a RESHAPE to `[1, kt, H·W, e]` and a temporal DEPTHWISE_CONV_2D `[1, kt, 1, e]` VALID
+//   (`…/feature/conv2d_temporal/…`); a STRIDED_SLICE keeps the last kt−1 frames as the new state.
+//   Tap kt−1 multiplies the current frame, as in the canonical `[kt, e]` layout.
+// * ReZero: a MUL of the projection output by a constant (`…/rezero/…`): a scalar in float files,
+//   the scalar broadcast to the full activation shape in the int8 file (all elements equal).
+// * Skip path of strided layers: AVERAGE_POOL_2D 3×3/2 SAME, then a 1×1 CONV_2D (`…/skip/skip_project/…`).
+// * SE (official flavour only): MEAN over H,W; ADD of the `pool_buffer` state (running sum);
+//   DIV by the frame count + 1; CONCATENATION (running mean, frame mean); `se_reduce` CONV_2D +
+//   activation; `se_expand` CONV_2D whose hard-sigmoid `relu6(x + 3)·0.16667` the converter
+//   folds into the conv: bias + 3 and a fused RELU6, then a MUL by 0.16667 (so 3 is subtracted
+//   from the stored bias here). The TF Hub int8 file has no SE; its pool states pass through.
+// * Head: CONV_2D `head/project` + activation, SUM over (T,H,W) times 1/(H·W) (a constant), ADD
+//   of the `head_pool_buffer` state, DIV by the frame count + 1 (int32 ADD + CAST).
+// * Activations: RELU6 is fused into the conv (int8 file); hard-swish is a HARD_SWISH op; swish
+//   is LOGISTIC then MUL(x, sigmoid(x)) (the official classifier).
+// * The int8 file also quantizes activations (QUANTIZE/DEQUANTIZE around the states); those
+//   ops are rounding only, so a float engine ignores them.
+
+/// A canonical unit, e.g. layer `block1_layer0`, unit `feature_temporal`.
+struct TFLiteUnit: Hashable, CustomStringConvertible {
+    var layer: String
+    var unit: String
+
+    var key: String { "\(layer)/\(unit)" }
+    var description: String { key }
+
+    var isDepthwise: Bool { unit == "feature" || unit == "feature_temporal" }
+
+    /// Parses one `;`-separated component of a TFLite tensor name.
+    static func parse(_ component: Substring) -> TFLiteUnit? {
+        let parts = component.split(separator: "/").map(String.init)
+        for (i, part) in parts.enumerated() {
+            let rest = parts[(i + 1)...]
+            if part == "classifier_head" {
+                if rest.first == "head" { return TFLiteUnit(layer: "classifier", unit: "head") }
+                if rest.first == "classifier" { return TFLiteUnit(layer: "classifier", unit: "logits") }
+                return nil
+            }
+            if part == "stem" { return TFLiteUnit(layer: "stem", unit: "conv") }
+            if part == "head" && rest.first == "project" { return TFLiteUnit(layer: "head", unit: "project") }
+            if isBlockLayer(part) {
+                let r = Array(rest)
+                let unit: String
+                if r.contains("skip") {
+                    guard r.contains("skip_project") else { return nil }
+                    unit = "skip"
+                } else if r.contains("expansion") {
+                    unit = "expansion"
+                } else if r.contains("feature") {
+                    unit = r.contains("conv2d_temporal") ? "feature_temporal" : "feature"
+                } else if r.contains("se_reduce") {
+                    unit = "se/reduce"
+                } else if r.contains("se_expand") {
+                    unit = "se/expand"
+                } else if r.contains("projection") {
+                    unit = "projection"
+                } else if r.contains("rezero") {
+                    unit = "rezero"
+                } else {
+                    return nil
+                }
+                return TFLiteUnit(layer: part, unit: unit)
+            }
+        }
+        return nil
+    }
+
+    /// `block{b}_layer{l}`.
+    static func isBlockLayer(_ s: String) -> Bool {
+        guard s.hasPrefix("block"), let us = s.firstIndex(of: "_") else { return false }
+        let b = s[s.index(s.startIndex, offsetBy: 5)..<us]
+        let rest = s[s.index(after: us)...]
+        guard rest.hasPrefix("layer") else { return false }
+        let l = rest.dropFirst(5)
+        return !b.isEmpty && !l.isEmpty && b.allSatisfy(\.isNumber) && l.allSatisfy(\.isNumber)
+    }
+
+    /// All units named in a tensor name, in order.
+    static func all(in name: String) -> [TFLiteUnit] {
+        name.split(separator: ";").compactMap(parse)
+    }
+}
+
+/// The result of mapping: canonical tensors plus which operator computes each unit.
+struct TFLiteMapping {
+    var tensors: [String: Tensor] = [:]
+    var unitOps: [TFLiteUnit: Int] = [:]
+    /// Constant tensors accounted for (mapped weights).
+    var used: Set<Int> = []
+}
+
+extension TFLiteGraph {
+    /// Maps every conv / depthwise / fully-connected weight and every ReZero scale.
+    func mapWeights() throws -> TFLiteMapping {
+        var m = TFLiteMapping()
+        for op in ops {
+            switch op.op {
+            case .conv2D, .depthwiseConv2D, .fullyConnected:
+                try mapConv(op, into: &m)
+            case .mul:
+                try mapRezero(op, into: &m)
+            default:
+                break
+            }
+        }
+        return m
+    }
+
+    private func mapConv(_ op: TFLiteOperator, into m: inout TFLiteMapping) throws {
+        guard op.inputs.count >= 2, let out = op.outputs.first else {
+            throw FlatBufferError(message: "\(describe(op)) has \(op.inputs.count) inputs")
+        }
+        guard let weight = try constant(op.inputs[1]) else {
+            throw FlatBufferError(message: "\(describe(op)) has a non-constant weight '\(name(op.inputs[1]))'")
+        }
+        let depthwise = op.op == .depthwiseConv2D
+        let candidates = TFLiteUnit.all(in: name(out)) + TFLiteUnit.all(in: name(op.inputs[1]))
+        guard let unit = candidates.first(where: { $0.unit != "rezero" && $0.isDepthwise == depthwise }) else {
+            throw FlatBufferError(message: "\(describe(op)) does not belong to a MoViNet layer (stem, block{b}_layer{l}, head, classifier_head)")
+        }
+        guard m.unitOps[unit] == nil else {
+            throw FlatBufferError(message: "\(describe(op)) and operator \(m.unitOps[unit]!) both map to '\(unit)'")
+        }
+        try checkGeometry(op, unit)
+        m.unitOps[unit] = op.index
+        m.used.formUnion(weight.sources)
+        m.tensors[unit.key + "/kernel"] = try canonicalKernel(weight, unit: unit, op: op)
+
+        if op.inputs.count > 2, op.inputs[2] >= 0 {
+            guard let bias = try constant(op.inputs[2]) else {
+                throw FlatBufferError(message: "\(describe(op)) has a non-constant bias '\(name(op.inputs[2]))'")
+            }
+            let channels = m.tensors[unit.key + "/kernel"]!.shape.last!
+            guard bias.values.count == channels else {
+                throw FlatBufferError(message: "\(describe(op)) has \(bias.values.count) biases for \(channels) channels")
+            }
+            m.used.formUnion(bias.sources)
+            m.tensors[unit.key + "/bias"] = Tensor(shape: [channels], data: bias.values)
+        }
+    }
+
+    /// Strides, padding and dilation the MoViNet operators use (the canonical tensors do not
+    /// carry them, so anything else would silently change the maths).
+    private func checkGeometry(_ op: TFLiteOperator, _ unit: TFLiteUnit) throws {
+        if let d = op.dilation, d != (1, 1) {
+            throw FlatBufferError(message: "\(describe(op)): unsupported dilation \(d)")
+        }
+        guard op.op != .fullyConnected else { return }
+        let stride = op.strides ?? (1, 1)
+        let same = op.padding == 0
+        let ok: Bool
+        switch unit.unit {
+        case "conv": ok = stride == (2, 2) && same
+        case "feature": ok = (stride == (1, 1) || stride == (2, 2)) && same
+        case "feature_temporal": ok = stride == (1, 1) && op.padding == 1
+        default: ok = stride == (1, 1)
+        }
+        guard ok else {
+            throw FlatBufferError(message: "\(describe(op)): unsupported stride \(stride) / padding \(same ? "SAME" : "VALID") for '\(unit)'")
+        }
+    }
+
+    /// TFLite layouts → the canonical Keras layouts of ImportedModel.swift.
+    private func canonicalKernel(_ w: Constant, unit: TFLiteUnit, op: TFLiteOperator) throws -> Tensor {
+        let s = w.shape
+        func bad(_ expected: String) -> FlatBufferError {
+            FlatBufferError(message: "\(describe(op)): '\(unit)' weight has shape \(s), expected \(expected)")
+        }
+        switch (op.op, unit.unit) {
+        case (.depthwiseConv2D, "feature"):
+            // [1, kh, kw, e] → [1, kh, kw, e] (kt = 1): the same order.
+            guard s.count == 4, s[0] == 1 else { throw bad("[1, kh, kw, e]") }
+            return Tensor(shape: s, data: w.values)
+        case (.depthwiseConv2D, "feature_temporal"):
+            // [1, kt, 1, e] (time is the height axis) → [kt, e].
+            guard s.count == 4, s[0] == 1, s[2] == 1 else { throw bad("[1, kt, 1, e]") }
+            return Tensor(shape: [s[1], s[3]], data: w.values)
+        case (.conv2D, "conv") where unit.layer == "stem":
+            // [out, kh, kw, in] → [1, kh, kw, in, out].
+            guard s.count == 4 else { throw bad("[out, kh, kw, in]") }
+            let (o, kh, kw, i) = (s[0], s[1], s[2], s[3])
+            var data = [Float](repeating: 0, count: w.values.count)
+            for oo in 0..<o {
+                for r in 0..<(kh * kw * i) { data[r * o + oo] = w.values[oo * kh * kw * i + r] }
+            }
+            return Tensor(shape: [1, kh, kw, i, o], data: data)
+        case (.conv2D, _):
+            // 1×1 conv [out, 1, 1, in] → [in, out].
+            guard s.count == 4, s[1] == 1, s[2] == 1 else { throw bad("a 1×1 kernel [out, 1, 1, in]") }
+            return transposed(w.values, rows: s[0], cols: s[3])
+        case (.fullyConnected, _):
+            guard s.count == 2 else { throw bad("[out, in]") }
+            return transposed(w.values, rows: s[0], cols: s[1])
+        default:
+            throw bad("a kernel of a conv unit")
+        }
+    }
+
+    /// [rows, cols] row-major → [cols, rows].
+    private func transposed(_ v: [Float], rows: Int, cols: Int) -> Tensor {
+        var data = [Float](repeating: 0, count: v.count)
+        for r in 0..<rows {
+            for c in 0..<cols { data[c * rows + r] = v[r * cols + c] }
+        }
+        return Tensor(shape: [cols, rows], data: data)
+    }
+
+    /// `<L>/rezero/scale` from a MUL by a uniform constant named `…/rezero/…`.
+    private func mapRezero(_ op: TFLiteOperator, into m: inout TFLiteMapping) throws {
+        guard let out = op.outputs.first,
+              let unit = TFLiteUnit.all(in: name(out)).first, unit.unit == "rezero" else { return }
+        let constants = try op.inputs.compactMap { try constant($0) }
+        guard constants.count == 1, let c = constants.first, let value = c.values.first else {
+            throw FlatBufferError(message: "\(describe(op)): expected one constant ReZero scale operand")
+        }
+        guard c.values.allSatisfy({ $0 == value }) else {
+            throw FlatBufferError(message: "\(describe(op)): the ReZero scale is not a scalar (\(c.shape) with differing values)")
+        }
+        guard m.tensors[unit.key + "/scale"] == nil else {
+            throw FlatBufferError(message: "\(describe(op)): a second ReZero scale for \(unit.layer)")
+        }
+        m.used.formUnion(c.sources)
+        m.tensors[unit.key + "/scale"] = Tensor(shape: [], data: [value])
+    }
+}
