@@ -36,6 +36,10 @@ public enum Downloader {
         delegate.done.wait()
         let outcome = delegate.outcome()
         if let error = outcome.error {
+            if let expected = outcome.expected, outcome.received < expected, outcome.received > 0 {
+                throw DownloadError(url: url.absoluteString, problem:
+                    "truncated: received \(outcome.received) of \(expected) bytes (\(describe(error, idleTimeout: idleTimeout)))")
+            }
             throw DownloadError(url: url.absoluteString, problem: describe(error, idleTimeout: idleTimeout))
         }
         if let status = outcome.status, !(200..<300).contains(status) {
