@@ -18,7 +18,7 @@ struct ModelsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the model ids, whether each is cached, and its URL.")
+        static let configuration = CommandConfiguration(abstract: "List the model ids, what each is, and whether it is cached.")
         @OptionGroup var store: StoreOptions
 
         func run() throws {

@@ -122,7 +122,7 @@ public struct RunOptions: ParsableArguments {
 
 /// What is printed and how.
 public struct OutputOptions: ParsableArguments {
-    @Option(help: "Output format: text, json, jsonl or csv.")
+    @Option(help: "Output format.")
     public var format: OutputFormat = .text
 
     @Option(name: [.customShort("k"), .long], help: "Labels printed per result.")

@@ -12,6 +12,7 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
 public enum TarExtractor {
     /// Decompresses `archive` (gzip) into a temporary tar beside `directory`, then extracts it.
     public static func extractTarGz(_ archive: String, into directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tarPath = directory + ".tar"
         FileManager.default.createFile(atPath: tarPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: tarPath) }
