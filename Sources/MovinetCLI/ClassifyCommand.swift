@@ -1,11 +1,26 @@
-// Placeholder for `movinet classify` until its implementation lands.
+// `movinet classify`: one result per input (stream models: after the last sampled frame; base
+// models: the mean of the windows' probabilities).
 
 import ArgumentParser
 
 struct ClassifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "classify", abstract: "(not available in this build)")
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Print the top labels of each input video, GIF or .npy array.",
+        discussion: """
+            Exit status: 0 all inputs classified, 1 some inputs failed (the rest were printed), \
+            2 usage error, 3 the model could not be loaded.
+            """)
+
+    @OptionGroup var inputs: InputOptions
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var sampling: RunOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        throw ValidationError("'movinet classify' is not available in this build")
+        Diagnostics.shared.quiet = output.quiet
+        try Batch.run(BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil)) {
+            try ModelResolution.load(model)
+        }
     }
 }

@@ -1,6 +1,15 @@
-// The root `movinet` command and its subcommands.
+// The root `movinet` command, its subcommands, and the mapping of failures to exit statuses.
 
 import ArgumentParser
+import Foundation
+
+/// Exit statuses (DESIGN.md, Output).
+public enum ExitStatus: Int32, Sendable {
+    case ok = 0            // every input classified
+    case someFailed = 1    // some inputs failed; the rest were printed
+    case usage = 2         // bad arguments
+    case modelLoad = 3     // the model (or its labels) could not be loaded
+}
 
 public struct MovinetCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -11,4 +20,37 @@ public struct MovinetCommand: ParsableCommand {
                       ModelsCommand.self])
 
     public init() {}
+
+    /// Runs the command line and exits. Shadows `ParsableCommand.main()` so that usage errors exit
+    /// with status 2 (argument-parser's default is 64).
+    public static func main() {
+        let status = run(CommandLine.arguments.dropFirst().map { $0 })
+        StandardOutput.flush()
+        Foundation.exit(status)
+    }
+
+    /// Parses and runs `arguments`, printing any message, and returns the exit status.
+    public static func run(_ arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return ExitStatus.ok.rawValue
+        } catch {
+            return report(error)
+        }
+    }
+
+    /// Prints what `error` means the way argument-parser would, mapping its usage status to 2.
+    static func report(_ error: Error) -> Int32 {
+        if let code = error as? ExitCode { return code.rawValue }
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty { print(message) }
+            return 0
+        }
+        if !message.isEmpty { Diagnostics.shared.fatal(message.hasPrefix("Error: ") ? message : message) }
+        if code == .validationFailure { return ExitStatus.usage.rawValue }
+        return code.rawValue
+    }
 }

@@ -1,0 +1,49 @@
+// Class label lists: one label per line, line i naming logit i (the Kinetics-600 file format).
+
+import Foundation
+
+public struct Labels: Sendable, Equatable {
+    /// names[i] is the label of logit i.
+    public let names: [String]
+
+    public init(names: [String]) { self.names = names }
+
+    /// Parses label text: one label per line, surrounding whitespace trimmed, trailing empty
+    /// lines ignored. An empty line in the middle is an error (it would shift every later label).
+    public init(text: String, source: String) throws {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        while let last = lines.last, last.isEmpty { lines.removeLast() }
+        if lines.isEmpty { throw ModelError(source, "label file is empty") }
+        if let blank = lines.firstIndex(where: { $0.isEmpty }) {
+            throw ModelError(source, "label file has an empty line at line \(blank + 1)")
+        }
+        names = lines
+    }
+
+    /// Reads a label file (UTF-8 text).
+    public init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError(path, "cannot read label file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ModelError(path, "label file is not UTF-8 text")
+        }
+        try self.init(text: text, source: path)
+    }
+
+    /// Numbered placeholders ("class 0", "class 1", …) for a model without a label list.
+    public static func numbered(_ count: Int) -> Labels {
+        Labels(names: (0..<count).map { "class \($0)" })
+    }
+
+    public var count: Int { names.count }
+
+    /// Checks that the list names every class of a model with `classes` outputs.
+    public func checkMatches(classes: Int, source: String) throws {
+        if names.count != classes {
+            throw ModelError(source, "label file has \(names.count) labels but the model has \(classes) classes")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// The model-input frames of one input: decoded, sampled to the target rate and preprocessed
+// (videos and GIFs), or read as given (.npy arrays).
+
+import Foundation
+import VideoDecoding
+
+/// One sampled frame ready for the model.
+public struct SampledFrame {
+    public var index: Int          // 0-based among sampled frames
+    public var timestamp: Double   // seconds
+    public var pixels: [Float]     // (size, size, 3), RGB in [0, 1]
+}
+
+public protocol FrameStream: AnyObject {
+    func next() throws -> SampledFrame?
+    /// Non-fatal problems seen so far.
+    var warnings: [String] { get }
+}
+
+/// Frame streams for inputs: `.npy` files are recognised by content, everything else is decoded.
+public enum FrameStreams {
+    public static func open(_ input: String, size: Int, fps: Double, centerCrop: Bool) throws -> FrameStream {
+        if !Inputs.isURL(input), isNpy(input) { return try NpyFrames(path: input, size: size, fps: fps) }
+        return try VideoFrames(path: input, size: size, fps: fps, centerCrop: centerCrop)
+    }
+
+    static func isNpy(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = (try? h.read(upToCount: 6)).map { [UInt8]($0) } ?? []
+        return head.count == 6 && head[0] == 0x93 && Array(head[1...]) == Array("NUMPY".utf8)
+    }
+}
+
+/// Decoder → sampler → preprocessing. Timestamps are the sampling grid's (k / fps), or the
+/// decoded frame's own with `fps` 0.
+public final class VideoFrames: FrameStream {
+    private let source: VideoSource
+    private var sampler: FrameSampler
+    private let size: Int
+    private let fps: Double
+    private let centerCrop: Bool
+    private var last: [Float]?
+    private var lastTimestamp: Double?
+    private var owed = 0
+    private var ended = false
+    private var emitted = 0
+
+    public init(path: String, size: Int, fps: Double, centerCrop: Bool) throws {
+        source = try VideoSource(path: path)
+        sampler = FrameSampler(fps: fps)
+        self.size = size
+        self.fps = fps
+        self.centerCrop = centerCrop
+    }
+
+    public var warnings: [String] { source.warnings }
+
+    public func next() throws -> SampledFrame? {
+        while owed == 0 {
+            if ended { return nil }
+            guard let frame = try source.nextFrame() else {
+                ended = true
+                owed = last == nil ? 0 : sampler.finish(lastTimestamp: lastTimestamp)
+                continue
+            }
+            lastTimestamp = frame.timestamp
+            let copies = sampler.take(timestamp: frame.timestamp)
+            if copies > 0 {
+                last = Preprocess.modelInput(rgb: frame.rgb, width: frame.width, height: frame.height,
+                                             size: size, centerCrop: centerCrop)
+                owed = copies
+            }
+        }
+        guard let pixels = last else { return nil }
+        owed -= 1
+        let index = emitted
+        emitted += 1
+        let timestamp = fps > 0 ? Double(index) / fps : (lastTimestamp ?? 0)
+        return SampledFrame(index: index, timestamp: timestamp, pixels: pixels)
+    }
+}
+
+/// A `.npy` array taken as already sampled: frame k is at k / fps seconds (k / 5 with fps 0).
+/// Frames at the model size are fed as given; uint8 frames of another size are resized.
+public final class NpyFrames: FrameStream {
+    private let reader: NpyReader
+    private let size: Int
+    private let rate: Double
+    private var emitted = 0
+
+    public init(path: String, size: Int, fps: Double) throws {
+        reader = try NpyReader(path: path)
+        self.size = size
+        rate = fps > 0 ? fps : 5
+        if (reader.height != size || reader.width != size) && reader.dtype == .float32 {
+            throw NpyError(path: path, problem:
+                "float32 frames are \(reader.width)x\(reader.height) but the model takes \(size)x\(size) (give uint8 frames to have them resized)")
+        }
+    }
+
+    public var warnings: [String] { [] }
+
+    public func next() throws -> SampledFrame? {
+        let pixels: [Float]
+        if reader.height == size && reader.width == size {
+            guard let f = try reader.nextFrame() else { return nil }
+            pixels = f
+        } else {
+            guard let bytes = try reader.nextFrameBytes() else { return nil }
+            pixels = Preprocess.modelInput(rgb: bytes, width: reader.width, height: reader.height, size: size)
+        }
+        defer { emitted += 1 }
+        return SampledFrame(index: emitted, timestamp: Double(emitted) / rate, pixels: pixels)
+    }
+}

@@ -1,0 +1,149 @@
+// The option groups `classify` and `stream` share, and the value types they parse.
+
+import ArgumentParser
+import Foundation
+
+public enum OutputFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case text, json, jsonl, csv
+}
+
+/// `--shard K/N`: input i (0-based, after expansion) belongs to shard (i mod N) + 1.
+public struct Shard: Sendable, Equatable, ExpressibleByArgument, CustomStringConvertible {
+    public let index: Int   // K, 1-based
+    public let count: Int   // N
+
+    public init?(index: Int, count: Int) {
+        guard count >= 1, index >= 1, index <= count else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    public init?(argument: String) {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else { return nil }
+        self.init(index: k, count: n)
+    }
+
+    /// The inputs of this shard, in their original order.
+    public func select<T>(_ items: [T]) -> [T] {
+        items.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Which model, which labels, and where models are kept.
+public struct ModelOptions: ParsableArguments {
+    @Option(name: .shortAndLong,
+            help: "Model id (see 'movinet models list') or path to a .tflite file, checkpoint or SavedModel.")
+    public var model: String = "a0-stream-int8"
+
+    @Option(help: ArgumentHelp("Label file, one label per line (default: the model's Kinetics-600 list).",
+                               valueName: "path"))
+    public var labels: String?
+
+    @OptionGroup public var store: StoreOptions
+
+    public init() {}
+}
+
+/// Where the model store lives and whether it may use the network.
+public struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Model cache folder (default: $MOVINET_CACHE, else $XDG_CACHE_HOME/movinet, else ~/.cache/movinet).",
+        valueName: "dir"))
+    public var cacheDir: String?
+
+    @Flag(help: "Never use the network: fail if a model is not in the cache.")
+    public var offline = false
+
+    @Option(help: ArgumentHelp("Fetch models from this base URL instead of the official hosts (also $MOVINET_MODEL_BASE_URL).",
+                               valueName: "url"))
+    public var modelBaseUrl: String?
+
+    public init() {}
+
+    public func validate() throws {
+        if let base = modelBaseUrl, URL(string: base)?.scheme == nil {
+            throw ValidationError("--model-base-url must be a URL, got '\(base)'")
+        }
+    }
+}
+
+/// The inputs and how they are spread over jobs and machines.
+public struct InputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp(
+        "Video or GIF files, .npy arrays (T,H,W,3), folders (searched recursively), http(s) URLs, or '-' to read paths from standard input.",
+        valueName: "input"))
+    public var inputs: [String] = []
+
+    @Option(help: ArgumentHelp("Process only slice K of N of the input list (inputs i with i mod N = K-1).",
+                               valueName: "K/N"))
+    public var shard: Shard?
+
+    @Option(name: .shortAndLong, help: "Inputs processed in parallel (output stays in input order).")
+    public var jobs: Int = 1
+
+    public init() {}
+
+    public func validate() throws {
+        if inputs.isEmpty { throw ValidationError("no inputs given (use '-' to read paths from standard input)") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' may be given only once") }
+    }
+}
+
+/// Sampling, preprocessing and compute.
+public struct RunOptions: ParsableArguments {
+    @Option(help: "Frames per second to sample (0 keeps every frame).")
+    public var fps: Double = 5
+
+    @Option(help: "Threads inside one frame (default: all cores divided by --jobs).")
+    public var threads: Int?
+
+    @Option(help: "Input size in pixels, base models only (default: the model's, 172 for A0/A1, 224 for A2).")
+    public var size: Int?
+
+    @Option(help: "Base models: frames per window; longer videos are cut into windows whose probabilities are averaged.")
+    public var window: Int = 50
+
+    @Flag(help: "Cut the largest centred square from each frame before resizing.")
+    public var centerCrop = false
+
+    public init() {}
+
+    public func validate() throws {
+        if !(fps >= 0) || !fps.isFinite { throw ValidationError("--fps must be 0 or more") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if let s = size, s < 32 || s > 1024 { throw ValidationError("--size must be between 32 and 1024") }
+        if window < 1 { throw ValidationError("--window must be at least 1") }
+    }
+}
+
+/// What is printed and how.
+public struct OutputOptions: ParsableArguments {
+    @Option(help: "Output format.")
+    public var format: OutputFormat = .text
+
+    @Option(name: [.customShort("k"), .long], help: "Labels printed per result.")
+    public var topK: Int = 5
+
+    @Option(help: "Only print labels with at least this probability.")
+    public var threshold: Double = 0
+
+    @Flag(help: "Include the raw logits (json and jsonl).")
+    public var logits = false
+
+    @Flag(name: .shortAndLong, help: "No progress bar, warnings or per-input error lines on stderr.")
+    public var quiet = false
+
+    public init() {}
+
+    public func validate() throws {
+        if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if !(threshold >= 0 && threshold <= 1) { throw ValidationError("--threshold must be between 0 and 1") }
+        if logits && !(format == .json || format == .jsonl) {
+            throw ValidationError("--logits needs --format json or jsonl")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+// Parallel work over a list with output in list order: the item at the head writes straight
+// through, later items buffer until every earlier item has finished.
+
+import Foundation
+
+public final class OrderedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private let write: (String) -> Void
+    private var head = 0
+    private var buffers: [Int: String] = [:]
+    private var finished = Set<Int>()
+
+    /// `write` is called under a lock, in order.
+    public init(write: @escaping (String) -> Void) {
+        self.write = write
+    }
+
+    public func emit(_ index: Int, _ text: String) {
+        if text.isEmpty { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if index == head { write(text) } else { buffers[index, default: ""] += text }
+    }
+
+    public func finish(_ index: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        finished.insert(index)
+        while finished.contains(head) {
+            finished.remove(head)
+            head += 1
+            if let pending = buffers.removeValue(forKey: head) { write(pending) }
+        }
+    }
+
+    /// Runs `body(index, worker)` for every index in 0..<count on `jobs` threads; each worker
+    /// takes the next unstarted index, so a worker's state (e.g. its model runner) is reused.
+    public static func run(count: Int, jobs: Int, body: @escaping @Sendable (_ index: Int, _ worker: Int) -> Void) {
+        let next = Counter()
+        let workers = max(1, min(jobs, count))
+        if workers == 1 {
+            for i in 0..<count { body(i, 0) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            while let i = next.take(below: count) { body(i, worker) }
+        }
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func take(below limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
+        }
+    }
+}
+
+/// Buffered standard output, flushed at the end of each input and of the run.
+public enum StandardOutput {
+    private final class Buffer: @unchecked Sendable {
+        let lock = NSLock()
+        var pending = ""
+    }
+    private static let buffer = Buffer()
+
+    public static func write(_ text: String) {
+        buffer.lock.lock()
+        buffer.pending += text
+        let full = buffer.pending.utf8.count >= 1 << 16
+        buffer.lock.unlock()
+        if full { flush() }
+    }
+
+    public static func flush() {
+        buffer.lock.lock()
+        defer { buffer.lock.unlock() }
+        if buffer.pending.isEmpty { return }
+        FileHandle.standardOutput.write(Data(buffer.pending.utf8))
+        buffer.pending = ""
+    }
+}

@@ -1,0 +1,87 @@
+// `stream --plot`: the top classes' probability over time as a self-contained SVG line chart
+// (seconds on x, probability on y, one labelled line per class, legend), like the TF Hub tutorial.
+
+import Foundation
+import MoViNet
+
+public enum SVGPlot {
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+    /// The classes to draw: the `count` classes with the highest peak probability over the clip.
+    public static func topClasses(_ track: ProbabilityTrack, count: Int) -> [Int] {
+        guard let classes = track.probabilities.first?.count else { return [] }
+        var peak = [Float](repeating: 0, count: classes)
+        for p in track.probabilities { for c in 0..<classes where p[c] > peak[c] { peak[c] = p[c] } }
+        return Probabilities.topK(peak, k: min(count, palette.count))
+    }
+
+    public static func render(_ track: ProbabilityTrack, labels: Labels, classes count: Int, title: String) -> String {
+        let width = 900.0, height = 480.0
+        let left = 70.0, right = 250.0, top = 50.0, bottom = 60.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        let tMax = max(track.timestamps.last ?? 0, 1e-6)
+        let step = niceStep(tMax / 8)
+        func x(_ t: Double) -> Double { left + t / tMax * plotW }
+        func y(_ p: Double) -> Double { top + (1 - p) * plotH }
+        func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var s = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(fmt(left + plotW / 2))" y="28" text-anchor="middle" font-size="15">\(esc(title))</text>
+
+        """
+        // Grid and y ticks.
+        for i in 0...5 {
+            let p = Double(i) / 5
+            s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(y(p)))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(y(p)))\" stroke=\"#dddddd\"/>\n"
+            s += "<text x=\"\(fmt(left - 8))\" y=\"\(fmt(y(p) + 4))\" text-anchor=\"end\">\(String(format: "%.1f", p))</text>\n"
+        }
+        // x ticks.
+        var t = 0.0
+        while t <= tMax + step * 1e-9 {
+            s += "<line x1=\"\(fmt(x(t)))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(x(t)))\" y2=\"\(fmt(top + plotH + 5))\" stroke=\"black\"/>\n"
+            s += "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(top + plotH + 20))\" text-anchor=\"middle\">\(trim(t))</text>\n"
+            t += step
+        }
+        // Axes and titles.
+        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top))\" x2=\"\(fmt(left))\" y2=\"\(fmt(top + plotH))\" stroke=\"black\"/>\n"
+        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(top + plotH))\" stroke=\"black\"/>\n"
+        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 15))\" text-anchor=\"middle\">time (s)</text>\n"
+        s += "<text transform=\"translate(20 \(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">probability</text>\n"
+        // One line per class, then the legend.
+        let chosen = topClasses(track, count: count)
+        for (n, c) in chosen.enumerated() {
+            let colour = palette[n % palette.count]
+            let points = zip(track.timestamps, track.probabilities).map { "\(fmt(x($0)))," + fmt(y(Double($1[c]))) }
+            if points.count == 1 {
+                let p = points[0].split(separator: ",")
+                s += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"3\" fill=\"\(colour)\"/>\n"
+            } else {
+                s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+            }
+            let ly = top + 10 + Double(n) * 22
+            let name = c < labels.count ? labels.names[c] : "class \(c)"
+            s += "<line x1=\"\(fmt(left + plotW + 20))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(left + plotW + 45))\" y2=\"\(fmt(ly))\" stroke=\"\(colour)\" stroke-width=\"3\"/>\n"
+            s += "<text x=\"\(fmt(left + plotW + 52))\" y=\"\(fmt(ly + 4))\">\(esc(name))</text>\n"
+        }
+        return s + "</svg>\n"
+    }
+
+    /// 1, 2 or 5 times a power of ten, at least `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0 else { return 1 }
+        let magnitude = pow(10, floor(log10(raw)))
+        for m in [1.0, 2, 5, 10] where m * magnitude >= raw { return m * magnitude }
+        return 10 * magnitude
+    }
+
+    static func trim(_ v: Double) -> String {
+        let r = (v * 1000).rounded() / 1000
+        return r == r.rounded() ? String(Int(r)) : String(format: "%g", r)
+    }
+}

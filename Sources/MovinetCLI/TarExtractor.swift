@@ -1,0 +1,180 @@
+// Unpacks .tar.gz archives (gzip -dc as a subprocess, tar parsed here) without ever writing
+// outside the target folder: absolute paths, `..` components and links are refused.
+
+import Foundation
+
+public struct ArchiveError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let problem: String
+    public var description: String { "\(path): \(problem)" }
+}
+
+public enum TarExtractor {
+    /// Decompresses `archive` (gzip) into a temporary tar beside `directory`, then extracts it.
+    public static func extractTarGz(_ archive: String, into directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tarPath = directory + ".tar"
+        FileManager.default.createFile(atPath: tarPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: tarPath) }
+        guard let out = FileHandle(forWritingAtPath: tarPath) else {
+            throw ArchiveError(path: archive, problem: "cannot create \(tarPath)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-dc", "--", archive]
+        process.standardOutput = out
+        let errPipe = Pipe()
+        process.standardError = errPipe
+        do { try process.run() } catch {
+            try? out.close()
+            throw ArchiveError(path: archive, problem: "cannot run gzip: \(error)")
+        }
+        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try? out.close()
+        guard process.terminationStatus == 0 else {
+            let detail = String(decoding: errData, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+            throw ArchiveError(path: archive, problem: "not a valid gzip file (\(detail))")
+        }
+        try extractTar(tarPath, into: directory, displayName: archive)
+    }
+
+    /// Extracts a plain tar. Regular files and folders only; anything else that would create an
+    /// entry (links, devices) is refused, as is any path that is absolute or contains `..`.
+    public static func extractTar(_ tarPath: String, into directory: String, displayName: String? = nil) throws {
+        let name = displayName ?? tarPath
+        guard let input = FileHandle(forReadingAtPath: tarPath) else {
+            throw ArchiveError(path: name, problem: "cannot open")
+        }
+        defer { try? input.close() }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var longName: String?
+        var paxPath: String?
+        var entries = 0
+        while true {
+            guard let block = try input.read(upToCount: 512), block.count == 512 else {
+                if entries == 0 { throw ArchiveError(path: name, problem: "not a tar archive (empty)") }
+                throw ArchiveError(path: name, problem: "truncated archive")
+            }
+            let h = [UInt8](block)
+            if h.allSatisfy({ $0 == 0 }) { break }    // end-of-archive marker
+            guard checksumMatches(h) else { throw ArchiveError(path: name, problem: "bad tar header checksum") }
+            entries += 1
+            let size = try octal(h[124..<136], name: name)
+            let type = h[156]
+            let padded = (size + 511) / 512 * 512
+            switch type {
+            case UInt8(ascii: "L"), UInt8(ascii: "x"):
+                let data = try readExactly(input, padded, name: name).prefix(size)
+                if type == UInt8(ascii: "L") {
+                    longName = String(decoding: data.prefix { $0 != 0 }, as: UTF8.self)
+                } else {
+                    paxPath = paxValue(String(decoding: data, as: UTF8.self), key: "path")
+                }
+                continue
+            case UInt8(ascii: "g"):
+                _ = try readExactly(input, padded, name: name)
+                continue
+            default:
+                break
+            }
+            var path = longName ?? paxPath ?? headerName(h)
+            longName = nil
+            paxPath = nil
+            if path.hasPrefix("./") { path.removeFirst(2) }
+            let components = try safeComponents(path, name: name)
+            let target = ([directory] + components).joined(separator: "/")
+            switch type {
+            case 0, UInt8(ascii: "0"), UInt8(ascii: "7"):
+                if !components.isEmpty {
+                    try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                           withIntermediateDirectories: true)
+                }
+                try copy(input, bytes: size, padded: padded, to: target, name: name)
+            case UInt8(ascii: "5"):
+                try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
+                if padded > 0 { _ = try readExactly(input, padded, name: name) }
+            case UInt8(ascii: "1"), UInt8(ascii: "2"):
+                throw ArchiveError(path: name, problem: "entry '\(path)' is a link; links are not extracted")
+            default:
+                throw ArchiveError(path: name, problem: "entry '\(path)' has unsupported type '\(Character(UnicodeScalar(type)))'")
+            }
+        }
+    }
+
+    /// The path's components, or an error when it would leave the target folder.
+    static func safeComponents(_ path: String, name: String) throws -> [String] {
+        if path.isEmpty { throw ArchiveError(path: name, problem: "entry with an empty name") }
+        if path.hasPrefix("/") { throw ArchiveError(path: name, problem: "entry '\(path)' has an absolute path") }
+        let parts = path.split(separator: "/").map(String.init).filter { $0 != "." }
+        if parts.contains("..") {
+            throw ArchiveError(path: name, problem: "entry '\(path)' points outside the target folder ('..')")
+        }
+        if parts.contains(where: { $0.contains("\0") }) {
+            throw ArchiveError(path: name, problem: "entry '\(path)' has a NUL in its name")
+        }
+        return parts
+    }
+
+    static func headerName(_ h: [UInt8]) -> String {
+        func cString(_ s: ArraySlice<UInt8>) -> String { String(decoding: s.prefix { $0 != 0 }, as: UTF8.self) }
+        let name = cString(h[0..<100])
+        let isUstar = Array(h[257..<262]) == Array("ustar".utf8)
+        let prefix = isUstar ? cString(h[345..<500]) : ""
+        return prefix.isEmpty ? name : prefix + "/" + name
+    }
+
+    static func checksumMatches(_ h: [UInt8]) -> Bool {
+        guard let stored = try? octal(h[148..<156], name: "") else { return false }
+        var sum = 0
+        for (i, b) in h.enumerated() { sum += (148..<156).contains(i) ? 32 : Int(b) }
+        return sum == stored
+    }
+
+    static func octal(_ field: ArraySlice<UInt8>, name: String) throws -> Int {
+        if let first = field.first, first & 0x80 != 0 {   // GNU base-256
+            var v = 0
+            for (i, b) in field.enumerated() { v = v << 8 | Int(i == 0 ? b & 0x7F : b) }
+            return v
+        }
+        let text = String(decoding: field.prefix { $0 != 0 && $0 != 0x20 }
+                          .drop { $0 == 0x20 }, as: UTF8.self)
+        if text.isEmpty { return 0 }
+        guard let v = Int(text, radix: 8), v >= 0 else { throw ArchiveError(path: name, problem: "bad number in tar header") }
+        return v
+    }
+
+    static func paxValue(_ text: String, key: String) -> String? {
+        for record in text.split(separator: "\n") {
+            guard let space = record.firstIndex(of: " ") else { continue }
+            let kv = record[record.index(after: space)...]
+            if kv.hasPrefix(key + "=") { return String(kv.dropFirst(key.count + 1)) }
+        }
+        return nil
+    }
+
+    static func readExactly(_ h: FileHandle, _ n: Int, name: String) throws -> Data {
+        if n == 0 { return Data() }
+        guard let d = try h.read(upToCount: n), d.count == n else {
+            throw ArchiveError(path: name, problem: "truncated archive")
+        }
+        return d
+    }
+
+    static func copy(_ input: FileHandle, bytes: Int, padded: Int, to target: String, name: String) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: target) { try fm.removeItem(atPath: target) }
+        guard fm.createFile(atPath: target, contents: nil), let out = FileHandle(forWritingAtPath: target) else {
+            throw ArchiveError(path: name, problem: "cannot create \(target)")
+        }
+        defer { try? out.close() }
+        var left = bytes
+        while left > 0 {
+            let chunk = try readExactly(input, min(left, 1 << 20), name: name)
+            try out.write(contentsOf: chunk)
+            left -= chunk.count
+        }
+        if padded > bytes { _ = try readExactly(input, padded - bytes, name: name) }
+    }
+}
