@@ -32,52 +32,39 @@ public enum FrameStreams {
     }
 }
 
-/// Decoder → sampler → preprocessing. Timestamps are the sampling grid's (k / fps), or the
-/// decoded frame's own with `fps` 0.
+/// Decoder → sampler (`SampledFrames`, FFmpeg `fps` filter semantics) → preprocessing.
+/// Timestamps are the sampling grid's (k / fps), or the decoded frame's own with `fps` 0.
 public final class VideoFrames: FrameStream {
-    private let source: VideoSource
-    private var sampler: FrameSampler
+    private let frames: SampledFrames
     private let size: Int
     private let fps: Double
     private let centerCrop: Bool
-    private var last: [Float]?
-    private var lastTimestamp: Double?
-    private var owed = 0
-    private var ended = false
     private var emitted = 0
+    /// The last preprocessed frame, reused while the sampler repeats it.
+    private var cached: (index: Int, pixels: [Float])?
 
     public init(path: String, size: Int, fps: Double, centerCrop: Bool) throws {
-        source = try VideoSource(path: path)
-        sampler = FrameSampler(fps: fps)
+        frames = try SampledFrames(path: path, fps: fps)
         self.size = size
         self.fps = fps
         self.centerCrop = centerCrop
     }
 
-    public var warnings: [String] { source.warnings }
+    public var warnings: [String] { frames.source.warnings }
 
     public func next() throws -> SampledFrame? {
-        while owed == 0 {
-            if ended { return nil }
-            guard let frame = try source.nextFrame() else {
-                ended = true
-                owed = last == nil ? 0 : sampler.finish(lastTimestamp: lastTimestamp)
-                continue
-            }
-            lastTimestamp = frame.timestamp
-            let copies = sampler.take(timestamp: frame.timestamp)
-            if copies > 0 {
-                last = Preprocess.modelInput(rgb: frame.rgb, width: frame.width, height: frame.height,
-                                             size: size, centerCrop: centerCrop)
-                owed = copies
-            }
+        guard let frame = try frames.next() else { return nil }
+        let pixels: [Float]
+        if let cached, cached.index == frame.index {
+            pixels = cached.pixels
+        } else {
+            pixels = Preprocess.modelInput(rgb: frame.rgb, width: frame.width, height: frame.height,
+                                           size: size, centerCrop: centerCrop)
+            cached = (frame.index, pixels)
         }
-        guard let pixels = last else { return nil }
-        owed -= 1
-        let index = emitted
-        emitted += 1
-        let timestamp = fps > 0 ? Double(index) / fps : (lastTimestamp ?? 0)
-        return SampledFrame(index: index, timestamp: timestamp, pixels: pixels)
+        defer { emitted += 1 }
+        let timestamp = fps > 0 ? Double(emitted) / fps : frame.timestamp
+        return SampledFrame(index: emitted, timestamp: timestamp, pixels: pixels)
     }
 }
 
