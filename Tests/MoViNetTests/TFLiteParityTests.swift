@@ -1,0 +1,65 @@
+// Engine parity on imported TFLite models: the real int8 A0 file and our official-flavour fixtures.
+//
+// Needs the engine behind the MoViNetModel/MoViNetRunner facade. Heavy: run with
+// `swift test -c release --filter TFLiteParityTests`.
+
+import Foundation
+import MoViNet
+import TestSupport
+import XCTest
+
+final class TFLiteParityTests: XCTestCase {
+    static let fixtures = SharedFiles.packageRoot.appendingPathComponent("Tests/MoViNetTests/Fixtures/tflite")
+
+    func floats(_ url: URL) throws -> [Float] {
+        let data = try Data(contentsOf: url)
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// Runs `frames` (T·S·S·3 floats in [0,1]) one frame per step and compares every frame's
+    /// logits with `reference` (T·classes): max|Δ| ≤ 1e-4 · max|ref| per frame.
+    func checkParity(model path: String, frames: [Float], size: Int, reference: [Float], classes: Int,
+                     file: StaticString = #filePath, line: UInt = #line) throws {
+        let imported = try TFLiteImporter.load(path: path)
+        XCTAssertEqual(imported.inputSize, size, file: file, line: line)
+        let model = try MoViNetModel(imported)
+        XCTAssertEqual(model.info.numClasses, classes, file: file, line: line)
+        let runner = try MoViNetRunner(model: model, height: size, width: size)
+        let frameSize = size * size * 3
+        let count = frames.count / frameSize
+        XCTAssertEqual(reference.count, count * classes, file: file, line: line)
+        for t in 0..<count {
+            let logits = frames[(t * frameSize)..<((t + 1) * frameSize)].withUnsafeBufferPointer { runner.step($0) }
+            let ref = reference[(t * classes)..<((t + 1) * classes)]
+            let peak = ref.map(abs).max() ?? 0
+            let worst = zip(logits, ref).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertEqual(logits.count, classes, file: file, line: line)
+            XCTAssertLessThanOrEqual(worst, 1e-4 * peak, "frame \(t): max|Δ| \(worst), max|ref| \(peak)",
+                                     file: file, line: line)
+        }
+    }
+
+    func testInt8FileMatchesFloatDequantReference() throws {
+        guard let model = try SharedFiles.url("models/movinet_a0_stream_int8.tflite") else {
+            throw XCTSkip("shared model missing")
+        }
+        for sample in ["jumpingjack.gif", "carving_ice.mp4"] {
+            guard let framesURL = try SharedFiles.url("reference/\(sample).frames172.u8"),
+                  let refURL = try SharedFiles.url("reference/\(sample).float_dequant_a0_stream_int8.logits.f32")
+            else { throw XCTSkip("shared reference missing") }
+            let frames = try [UInt8](Data(contentsOf: framesURL)).map { Float($0) / 255 }
+            try checkParity(model: model.path, frames: frames, size: 172, reference: try floats(refURL), classes: 600)
+        }
+    }
+
+    func testOfficialFlavourFixtures() throws {
+        let clip = try floats(Self.fixtures.appendingPathComponent("tiny_stream.clip.f32"))
+        // int8w: LiteRT's hybrid kernels quantize activations, so the reference is the same graph
+        // with dequantized float weights (float_logits).
+        for (name, reference) in [("float32", "logits"), ("float16", "logits"), ("int8w", "float_logits")] {
+            let ref = try floats(Self.fixtures.appendingPathComponent("tiny_stream_\(name).\(reference).f32"))
+            try checkParity(model: Self.fixtures.appendingPathComponent("tiny_stream_\(name).tflite").path,
+                            frames: clip, size: 32, reference: ref, classes: 7)
+        }
+    }
+}
