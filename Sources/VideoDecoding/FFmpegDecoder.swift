@@ -22,6 +22,9 @@ final class FFmpegDecoder: FrameDecoder {
     private let startOffset: Int64              // the file's start time in the stream's time base
     private let nominalFrameDuration: Double?   // seconds
     private var lastTimestamp: Double?
+    /// The video's duration when the container gives it for the video alone (its own duration,
+    /// or the file's when the video is the only stream): a shorter decode means truncation.
+    private let trustedDuration: Double?
     private var index = 0
     private var draining = false
     private var finished = false
@@ -81,8 +84,12 @@ final class FFmpegDecoder: FrameDecoder {
         var duration: Double?
         if stream.pointee.duration != nopts && stream.pointee.duration > 0 {
             duration = Double(stream.pointee.duration) * Double(timeBase.num) / Double(timeBase.den)
+            trustedDuration = duration
         } else if fmt.pointee.duration != nopts && fmt.pointee.duration > 0 {
             duration = Double(fmt.pointee.duration) / Double(movinet_av_time_base())
+            trustedDuration = fmt.pointee.nb_streams == 1 ? duration : nil
+        } else {
+            trustedDuration = nil
         }
         let containerName = String(cString: fmt.pointee.iformat.pointee.name)
         isGIF = containerName == "gif"
@@ -161,8 +168,12 @@ final class FFmpegDecoder: FrameDecoder {
         if badPackets > 0 {
             warnings.append("\(badPackets) damaged packet(s) skipped (first: \(firstBadPacket))")
         }
-        if let hint = info.frameCountHint, index < hint, index > 0, badPackets > 0 || !warnings.isEmpty || index < hint - 1 {
+        if let hint = info.frameCountHint, index > 0, index < hint - 1 {
             warnings.append("the container announces \(hint) frames but only \(index) decoded (truncated?)")
+        } else if info.frameCountHint == nil, let end = lastTimestamp, let duration = trustedDuration,
+                  end + 2 * (nominalFrameDuration ?? 0.1) + 0.5 < duration {
+            func s(_ x: Double) -> String { "\((x * 100).rounded() / 100) s" }
+            warnings.append("decoding ended at \(s(end)) of the \(s(duration)) the container announces (truncated?)")
         }
         if index == 0 {
             if badPackets > 0 {

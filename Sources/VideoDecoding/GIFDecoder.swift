@@ -37,7 +37,7 @@ final class GIFHandle {
             if fd < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(errnoText())") }
             // giflib takes ownership of fd and closes it.
             guard let g = DGifOpenFileHandle(fd, &error) else {
-                throw VideoDecodingError.decodeFailed(path: path, detail: "not a readable GIF (\(gifErrorText(error)))")
+                throw VideoDecodingError.decodeFailed(path: path, detail: "damaged or truncated GIF header (\(gifErrorText(error)))")
             }
             gif = g
             reader = nil
@@ -48,7 +48,7 @@ final class GIFHandle {
                     .read(into: buffer, count: Int(count)))
             }
             guard let g = DGifOpen(Unmanaged.passUnretained(r).toOpaque(), read, &error) else {
-                throw VideoDecodingError.decodeFailed(path: path, detail: "not a readable GIF (\(gifErrorText(error)))")
+                throw VideoDecodingError.decodeFailed(path: path, detail: "damaged or truncated GIF header (\(gifErrorText(error)))")
             }
             gif = g
             reader = r
@@ -64,6 +64,7 @@ final class GIFHandle {
 }
 
 func gifErrorText(_ code: Int32) -> String {
+    if code == 0 { return "unexpected end of data" }
     if let s = GifErrorString(code) { return String(cString: s) }
     return "giflib error \(code)"
 }
