@@ -119,13 +119,13 @@ final class FFmpegDecoder: FrameDecoder {
         }
     }
 
-    func nextFrame() throws -> VideoFrame? {
+    func nextHeld() throws -> HeldFrame? {
         if finished { return nil }
         while true {
             let r = avcodec_receive_frame(codec.ctx, frame.ptr)
             if r == 0 {
                 defer { av_frame_unref(frame.ptr) }
-                return try convertFrame()
+                return try holdFrame()
             }
             if r == movinet_averror_eof() { return try finish() }
             if r != movinet_averror_eagain() {
@@ -163,7 +163,7 @@ final class FFmpegDecoder: FrameDecoder {
         badPackets += 1
     }
 
-    private func finish() throws -> VideoFrame? {
+    private func finish() throws -> HeldFrame? {
         finished = true
         if badPackets > 0 {
             warnings.append("\(badPackets) damaged packet(s) skipped (first: \(firstBadPacket))")
@@ -184,19 +184,14 @@ final class FFmpegDecoder: FrameDecoder {
         return nil
     }
 
-    private func convertFrame() throws -> VideoFrame {
+    /// Takes the decoded frame out of `frame` and returns it unconverted: the sampler drops most
+    /// frames, so only the ones it keeps pay for the RGB conversion.
+    private func holdFrame() throws -> HeldFrame {
         let f = frame.ptr.pointee
         let width = Int(f.width), height = Int(f.height)
         try DecodingLimits.checkSize(width: width, height: height, path: path)
         if index >= DecodingLimits.maxFrames {
             throw VideoDecodingError.tooLarge(path: path, detail: "more than \(DecodingLimits.maxFrames) frames")
-        }
-        if scaler == nil || scaler!.width != f.width || scaler!.height != f.height || scaler!.format != f.format {
-            scaler = try Scaler(width: f.width, height: f.height, format: f.format, path: path)
-        }
-        if rgb.count != width * height * 3 { rgb = [UInt8](repeating: 0, count: width * height * 3) }
-        if !scaler!.convert(frame.ptr, into: &rgb) {
-            throw VideoDecodingError.decodeFailed(path: path, detail: "colour conversion failed at frame \(index)")
         }
         let tb = Double(timeBase.num) / Double(timeBase.den)
         var duration: Double? = nominalFrameDuration
@@ -211,10 +206,26 @@ final class FFmpegDecoder: FrameDecoder {
             timestamp = 0
         }
         lastTimestamp = timestamp
-        let out = VideoFrame(index: index, timestamp: timestamp, width: width, height: height, rgb: rgb,
-                             duration: duration)
+        let held = try Frame(path: path)
+        av_frame_move_ref(held.ptr, frame.ptr)   // the pixels stay where the decoder put them
+        let i = index
         index += 1
         if info.width == 0 { info.width = width; info.height = height }
-        return out
+        return HeldFrame(index: i, timestamp: timestamp, duration: duration) { [self] in
+            try self.convert(held, index: i, timestamp: timestamp, duration: duration)
+        }
+    }
+
+    private func convert(_ held: Frame, index: Int, timestamp: Double, duration: Double?) throws -> VideoFrame {
+        let f = held.ptr.pointee
+        let width = Int(f.width), height = Int(f.height)
+        if scaler == nil || scaler!.width != f.width || scaler!.height != f.height || scaler!.format != f.format {
+            scaler = try Scaler(width: f.width, height: f.height, format: f.format, path: path)
+        }
+        if rgb.count != width * height * 3 { rgb = [UInt8](repeating: 0, count: width * height * 3) }
+        if !scaler!.convert(held.ptr, into: &rgb) {
+            throw VideoDecodingError.decodeFailed(path: path, detail: "colour conversion failed at frame \(index)")
+        }
+        return VideoFrame(index: index, timestamp: timestamp, width: width, height: height, rgb: rgb, duration: duration)
     }
 }

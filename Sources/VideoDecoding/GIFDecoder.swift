@@ -161,7 +161,7 @@ final class GIFDecoder: FrameDecoder {
     }
 
     /// Ends decoding at damage: a warning if frames came before it, an error if none did.
-    private func damaged(_ what: String) throws -> VideoFrame? {
+    private func damaged(_ what: String) throws -> HeldFrame? {
         finished = true
         if index == 0 {
             throw VideoDecodingError.decodeFailed(path: path, detail: "damaged GIF, no frame decoded (\(what))")
@@ -170,7 +170,7 @@ final class GIFDecoder: FrameDecoder {
         return nil
     }
 
-    func nextFrame() throws -> VideoFrame? {
+    func nextHeld() throws -> HeldFrame? {
         if finished { return nil }
         let gif = handle.gif
         while true {
@@ -201,7 +201,7 @@ final class GIFDecoder: FrameDecoder {
         }
     }
 
-    private func readImage() throws -> VideoFrame? {
+    private func readImage() throws -> HeldFrame? {
         let gif = handle.gif
         let desc = gif.pointee.Image
         let rect = GIFRect(left: Int(desc.Left), top: Int(desc.Top), width: Int(desc.Width), height: Int(desc.Height))
@@ -253,6 +253,6 @@ final class GIFDecoder: FrameDecoder {
                                height: canvas.height, rgb: canvas.rgb, duration: Double(delay) / 100)
         elapsed += delay
         index += 1
-        return frame
+        return HeldFrame(frame)
     }
 }

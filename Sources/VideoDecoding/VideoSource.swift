@@ -6,7 +6,40 @@ import Glibc
 protocol FrameDecoder: AnyObject {
     var info: VideoInfo { get }
     var warnings: [String] { get }
-    func nextFrame() throws -> VideoFrame?
+    /// The next decoded frame, its pixels not yet converted to RGB if conversion costs anything.
+    func nextHeld() throws -> HeldFrame?
+}
+
+/// A decoded frame whose timestamp is known and whose RGB24 pixels are made on demand (at most
+/// once, and only before the decoder's next frame is converted).
+final class HeldFrame {
+    let index: Int
+    let timestamp: Double
+    let duration: Double?
+    private var make: (() throws -> VideoFrame)?
+    private var made: VideoFrame?
+
+    init(index: Int, timestamp: Double, duration: Double?, make: @escaping () throws -> VideoFrame) {
+        self.index = index
+        self.timestamp = timestamp
+        self.duration = duration
+        self.make = make
+    }
+
+    init(_ frame: VideoFrame) {
+        index = frame.index
+        timestamp = frame.timestamp
+        duration = frame.duration
+        made = frame
+    }
+
+    func frame() throws -> VideoFrame {
+        if let made { return made }
+        let f = try make!()
+        made = f
+        make = nil
+        return f
+    }
 }
 
 /// A decoded video, yielded one frame at a time. Opens by content: GIF magic → giflib,
@@ -25,7 +58,11 @@ public final class VideoSource {
     }
 
     /// The next decoded frame, or nil at the end.
-    public func nextFrame() throws -> VideoFrame? { try decoder.nextFrame() }
+    public func nextFrame() throws -> VideoFrame? { try decoder.nextHeld()?.frame() }
+
+    /// The next decoded frame before its conversion to RGB (SampledFrames converts only the
+    /// frames it keeps).
+    func nextHeld() throws -> HeldFrame? { try decoder.nextHeld() }
 
     static let gifMagic: [[UInt8]] = [Array("GIF87a".utf8), Array("GIF89a".utf8)]
 
