@@ -145,6 +145,34 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(try json(fromPipe)[0]["sampled_frames"] as? Int, 10)
     }
 
+    func testHTTPURLs() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("no python3 for an HTTP server") }
+        let gif = try shared("samples/jumpingjack.gif")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        server.arguments = ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
+                            "--directory", URL(fileURLWithPath: gif).deletingLastPathComponent().path]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+        let banner = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = banner.split(separator: " ").drop(while: { $0 != "port" }).dropFirst().first else {
+            return XCTFail("no port in \(banner)")
+        }
+        let base = "http://127.0.0.1:\(port)/"
+        let run = try movinet(["inspect", base + "jumpingjack.gif", base + "missing.gif", "--fps", "0", "--format", "json"])
+        XCTAssertEqual(run.status, 1)
+        let reports = try json(run)
+        // A GIF behind a URL is still decoded by giflib: TensorFlow's frames.
+        XCTAssertEqual(reports[0]["container"] as? String, "gif")
+        XCTAssertEqual(frames(reports[0], "sha256"), try manifest("jumpingjack.gif")["decoded_frame_sha256"] as! [String])
+        XCTAssertNotNil(reports[1]["error"])
+        XCTAssertTrue(run.stderr.hasPrefix("movinet: \(base)missing.gif: "), run.stderr)
+    }
+
     func testBadInputsGiveOneLineErrorsAndExitOne() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("movinet-inspect-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -174,6 +202,7 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(reports[0]["file"] as? String, missing)
         XCTAssertEqual(reports[0]["error"] as? String, "no such file")
         XCTAssertEqual(Set(reports[0].keys), ["file", "error"])
+        XCTAssertTrue(mixed.stdout.hasPrefix("[\n  {\n    \"file\": "), "keys in a fixed order, file first")
         XCTAssertEqual(reports[1]["decoded_frames"] as? Int, 13)
         XCTAssertEqual(mixed.stderr, "movinet: \(missing): no such file\n")
     }
