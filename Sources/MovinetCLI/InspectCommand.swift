@@ -33,7 +33,7 @@ struct InspectCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file") }
-        if !(fps >= 0) || !fps.isFinite { throw ValidationError("--fps must be a number ≥ 0") }
+        if !(fps >= 0 && fps <= 1000) { throw ValidationError("--fps must be a number from 0 to 1000") }
         if size < 1 || size > 4096 { throw ValidationError("--size must be between 1 and 4096") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
     }
