@@ -2,7 +2,6 @@
 // best_effort_timestamp × time_base, measured from the file's start time as the ffmpeg CLI does.
 
 import CFFmpeg
-import Glibc
 
 final class FFmpegDecoder: FrameDecoder {
     let path: String

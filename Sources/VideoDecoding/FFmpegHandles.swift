@@ -1,7 +1,6 @@
 // Swift owners for FFmpeg's C handles: each frees its handle in deinit; status codes become errors.
 
 import CFFmpeg
-import Glibc
 
 /// FFmpeg's text for an AVERROR code.
 func avErrorText(_ code: Int32) -> String {

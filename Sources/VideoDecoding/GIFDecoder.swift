@@ -1,7 +1,6 @@
 // Reads a GIF record by record through giflib and composites each frame (GIFCanvas); delays → timestamps.
 
 import CGIFLib
-import Glibc
 
 /// Bytes held in memory, served to giflib's read callback (GIFs from standard input or a URL).
 final class MemoryReader {

@@ -1,6 +1,5 @@
 // Opens a source by content (GIF magic → giflib, anything else → FFmpeg) and yields its frames one by one.
 
-import Glibc
 
 /// What both back ends provide.
 protocol FrameDecoder: AnyObject {
@@ -101,7 +100,7 @@ public final class VideoSource {
             }
         }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw VideoDecodingError.isDirectory(path: path) }
-        let fd = Glibc.open(file, O_RDONLY)
+        let fd = posixOpen(file, O_RDONLY)
         if fd < 0 {
             if errno == EACCES || errno == EPERM { throw VideoDecodingError.permissionDenied(path: path) }
             throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(errnoText())")
@@ -149,7 +148,7 @@ final class FileInput {
         var buf = [UInt8](repeating: 0, count: n)
         var got = 0
         while got < n {
-            let r = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, n - got) }
+            let r = buf.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + got, n - got) }
             if r < 0 && errno == EINTR { continue }
             if r <= 0 { break }
             got += r
@@ -167,7 +166,7 @@ final class FileInput {
             return n
         }
         while true {
-            let r = Glibc.read(fd, buffer, count)
+            let r = posixRead(fd, buffer, count)
             if r < 0 && errno == EINTR { continue }
             return r
         }
