@@ -24,6 +24,7 @@ final class FFmpegDecoder: FrameDecoder {
     /// The video's duration when the container gives it for the video alone (its own duration,
     /// or the file's when the video is the only stream): a shorter decode means truncation.
     private let trustedDuration: Double?
+    private let streamed: Bool                  // read from a pipe (no seeking)
     private var index = 0
     private var draining = false
     private var finished = false
@@ -41,6 +42,7 @@ final class FFmpegDecoder: FrameDecoder {
     private init(url: String, io: CustomIO?, path: String) throws {
         av_log_set_level(AV_LOG_QUIET)
         self.path = path
+        streamed = io != nil
         format = try FormatContext(url: url, io: io, path: path)
         let fmt = format.ctx
         var r = avformat_find_stream_info(fmt, nil)
@@ -177,6 +179,10 @@ final class FFmpegDecoder: FrameDecoder {
         if index == 0 {
             if badPackets > 0 {
                 throw VideoDecodingError.decodeFailed(path: path, detail: "no frame decoded (\(firstBadPacket))")
+            }
+            if streamed && info.container.hasPrefix("mov") {
+                throw VideoDecodingError.decodeFailed(
+                    path: path, detail: "no frames: an MP4/MOV with its index at the end cannot be read from a pipe; pass the file")
             }
             throw VideoDecodingError.noFrames(path: path)
         }

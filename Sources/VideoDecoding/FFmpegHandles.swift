@@ -31,7 +31,13 @@ final class FormatContext {
                 }
                 throw VideoDecodingError.notMedia(path: path)
             }
-            if r == movinet_averror_eof() { throw VideoDecodingError.noFrames(path: path) }
+            if r == movinet_averror_eof() {
+                if io != nil {
+                    throw VideoDecodingError.decodeFailed(
+                        path: path, detail: "input ended before the video could be read")
+                }
+                throw VideoDecodingError.noFrames(path: path)
+            }
             if r == movinet_averror(ENOENT) { throw VideoDecodingError.notFound(path: path) }
             if r == movinet_averror(EACCES) { throw VideoDecodingError.permissionDenied(path: path) }
             throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(avErrorText(r))")

@@ -143,6 +143,11 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(fromPipe.status, 0, fromPipe.stderr)
         XCTAssertEqual(frames(try json(fromPipe)[0], "sha256"), frames(try json(fromFile)[0], "sha256"))
         XCTAssertEqual(try json(fromPipe)[0]["sampled_frames"] as? Int, 10)
+
+        // carving_ice.mp4 keeps its index at the end, which a pipe cannot reach: a clear error.
+        let mp4 = try movinet(["inspect", "-"], stdin: try shared("samples/carving_ice.mp4"))
+        XCTAssertEqual(mp4.status, 1)
+        XCTAssertTrue(mp4.stderr.hasPrefix("movinet: -: ") && mp4.stderr.contains("cannot be read from a pipe"), mp4.stderr)
     }
 
     func testHTTPURLs() throws {
