@@ -33,7 +33,7 @@ struct InspectCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file") }
-        if !(fps >= 0) || !fps.isFinite { throw ValidationError("--fps must be a number ≥ 0") }
+        if !(fps >= 0 && fps <= 1000) { throw ValidationError("--fps must be a number from 0 to 1000") }
         if size < 1 || size > 4096 { throw ValidationError("--size must be between 1 and 4096") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
     }
@@ -52,10 +52,7 @@ struct InspectCommand: ParsableCommand {
             reports.append(report)
         }
         if format == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-            let data = try encoder.encode(reports)
-            print(String(decoding: data, as: UTF8.self))
+            print("[\n" + reports.map { $0.json }.joined(separator: ",\n") + "\n]")
         }
         if failed { throw ExitCode(1) }
     }
@@ -102,8 +99,8 @@ struct InspectCommand: ParsableCommand {
 }
 
 /// One input's inspection, or its error.
-struct InspectReport: Encodable {
-    struct Frame: Encodable {
+struct InspectReport {
+    struct Frame {
         var index: Int           // among all decoded frames
         var timestamp: Double    // seconds
         var sha256: String       // of the decoded RGB24 bytes (height, width, 3)
@@ -124,6 +121,44 @@ struct InspectReport: Encodable {
     var input_size: Int?
     var frames: [Frame]?
     var warnings: [String]?
+
+    /// One JSON object, keys in a fixed order; a failed input has only `file` and `error`.
+    var json: String {
+        func str(_ v: String) -> String {
+            var out = "\""
+            for u in v.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+                default: out.unicodeScalars.append(u)
+                }
+            }
+            return out + "\""
+        }
+        func num(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
+        var fields = [("file", str(file))]
+        if let error {
+            fields.append(("error", str(error)))
+        } else {
+            fields += [
+                ("container", str(container ?? "")), ("codec", str(codec ?? "")),
+                ("width", "\(width ?? 0)"), ("height", "\(height ?? 0)"),
+                ("frame_rate", num(frame_rate)), ("duration", num(duration)),
+                ("decoded_frames", "\(decoded_frames ?? 0)"), ("sampled_frames", "\(sampled_frames ?? 0)"),
+                ("fps", num(fps)), ("input_size", "\(input_size ?? 0)"),
+                ("warnings", "[" + (warnings ?? []).map(str).joined(separator: ", ") + "]"),
+                ("frames", "[" + (frames ?? []).map { f in
+                    "\n      {\"index\": \(f.index), \"timestamp\": \(num(f.timestamp)), \"sha256\": \(str(f.sha256)), "
+                        + "\"input_sha256\": \(str(f.input_sha256))}"
+                }.joined(separator: ",") + ((frames ?? []).isEmpty ? "]" : "\n    ]")),
+            ]
+        }
+        return "  {\n" + fields.map { "    \(str($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n  }"
+    }
 
     var text: String {
         guard error == nil, let frames else { return "" }

@@ -2,7 +2,6 @@
 // best_effort_timestamp × time_base, measured from the file's start time as the ffmpeg CLI does.
 
 import CFFmpeg
-import Glibc
 
 final class FFmpegDecoder: FrameDecoder {
     let path: String
@@ -22,6 +21,10 @@ final class FFmpegDecoder: FrameDecoder {
     private let startOffset: Int64              // the file's start time in the stream's time base
     private let nominalFrameDuration: Double?   // seconds
     private var lastTimestamp: Double?
+    /// The video's duration when the container gives it for the video alone (its own duration,
+    /// or the file's when the video is the only stream): a shorter decode means truncation.
+    private let trustedDuration: Double?
+    private let streamed: Bool                  // read from a pipe (no seeking)
     private var index = 0
     private var draining = false
     private var finished = false
@@ -39,6 +42,7 @@ final class FFmpegDecoder: FrameDecoder {
     private init(url: String, io: CustomIO?, path: String) throws {
         av_log_set_level(AV_LOG_QUIET)
         self.path = path
+        streamed = io != nil
         format = try FormatContext(url: url, io: io, path: path)
         let fmt = format.ctx
         var r = avformat_find_stream_info(fmt, nil)
@@ -81,8 +85,12 @@ final class FFmpegDecoder: FrameDecoder {
         var duration: Double?
         if stream.pointee.duration != nopts && stream.pointee.duration > 0 {
             duration = Double(stream.pointee.duration) * Double(timeBase.num) / Double(timeBase.den)
+            trustedDuration = duration
         } else if fmt.pointee.duration != nopts && fmt.pointee.duration > 0 {
             duration = Double(fmt.pointee.duration) / Double(movinet_av_time_base())
+            trustedDuration = fmt.pointee.nb_streams == 1 ? duration : nil
+        } else {
+            trustedDuration = nil
         }
         let containerName = String(cString: fmt.pointee.iformat.pointee.name)
         isGIF = containerName == "gif"
@@ -112,13 +120,13 @@ final class FFmpegDecoder: FrameDecoder {
         }
     }
 
-    func nextFrame() throws -> VideoFrame? {
+    func nextHeld() throws -> HeldFrame? {
         if finished { return nil }
         while true {
             let r = avcodec_receive_frame(codec.ctx, frame.ptr)
             if r == 0 {
                 defer { av_frame_unref(frame.ptr) }
-                return try convertFrame()
+                return try holdFrame()
             }
             if r == movinet_averror_eof() { return try finish() }
             if r != movinet_averror_eagain() {
@@ -156,36 +164,39 @@ final class FFmpegDecoder: FrameDecoder {
         badPackets += 1
     }
 
-    private func finish() throws -> VideoFrame? {
+    private func finish() throws -> HeldFrame? {
         finished = true
         if badPackets > 0 {
             warnings.append("\(badPackets) damaged packet(s) skipped (first: \(firstBadPacket))")
         }
-        if let hint = info.frameCountHint, index < hint, index > 0, badPackets > 0 || !warnings.isEmpty || index < hint - 1 {
+        if let hint = info.frameCountHint, index > 0, index < hint - 1 {
             warnings.append("the container announces \(hint) frames but only \(index) decoded (truncated?)")
+        } else if info.frameCountHint == nil, let end = lastTimestamp, let duration = trustedDuration,
+                  end + 2 * (nominalFrameDuration ?? 0.1) + 0.5 < duration {
+            func s(_ x: Double) -> String { "\((x * 100).rounded() / 100) s" }
+            warnings.append("decoding ended at \(s(end)) of the \(s(duration)) the container announces (truncated?)")
         }
         if index == 0 {
             if badPackets > 0 {
                 throw VideoDecodingError.decodeFailed(path: path, detail: "no frame decoded (\(firstBadPacket))")
+            }
+            if streamed && info.container.hasPrefix("mov") {
+                throw VideoDecodingError.decodeFailed(
+                    path: path, detail: "no frames: an MP4/MOV with its index at the end cannot be read from a pipe; pass the file")
             }
             throw VideoDecodingError.noFrames(path: path)
         }
         return nil
     }
 
-    private func convertFrame() throws -> VideoFrame {
+    /// Takes the decoded frame out of `frame` and returns it unconverted: the sampler drops most
+    /// frames, so only the ones it keeps pay for the RGB conversion.
+    private func holdFrame() throws -> HeldFrame {
         let f = frame.ptr.pointee
         let width = Int(f.width), height = Int(f.height)
         try DecodingLimits.checkSize(width: width, height: height, path: path)
         if index >= DecodingLimits.maxFrames {
             throw VideoDecodingError.tooLarge(path: path, detail: "more than \(DecodingLimits.maxFrames) frames")
-        }
-        if scaler == nil || scaler!.width != f.width || scaler!.height != f.height || scaler!.format != f.format {
-            scaler = try Scaler(width: f.width, height: f.height, format: f.format, path: path)
-        }
-        if rgb.count != width * height * 3 { rgb = [UInt8](repeating: 0, count: width * height * 3) }
-        if !scaler!.convert(frame.ptr, into: &rgb) {
-            throw VideoDecodingError.decodeFailed(path: path, detail: "colour conversion failed at frame \(index)")
         }
         let tb = Double(timeBase.num) / Double(timeBase.den)
         var duration: Double? = nominalFrameDuration
@@ -200,10 +211,26 @@ final class FFmpegDecoder: FrameDecoder {
             timestamp = 0
         }
         lastTimestamp = timestamp
-        let out = VideoFrame(index: index, timestamp: timestamp, width: width, height: height, rgb: rgb,
-                             duration: duration)
+        let held = try Frame(path: path)
+        av_frame_move_ref(held.ptr, frame.ptr)   // the pixels stay where the decoder put them
+        let i = index
         index += 1
         if info.width == 0 { info.width = width; info.height = height }
-        return out
+        return HeldFrame(index: i, timestamp: timestamp, duration: duration) { [self] in
+            try self.convert(held, index: i, timestamp: timestamp, duration: duration)
+        }
+    }
+
+    private func convert(_ held: Frame, index: Int, timestamp: Double, duration: Double?) throws -> VideoFrame {
+        let f = held.ptr.pointee
+        let width = Int(f.width), height = Int(f.height)
+        if scaler == nil || scaler!.width != f.width || scaler!.height != f.height || scaler!.format != f.format {
+            scaler = try Scaler(width: f.width, height: f.height, format: f.format, path: path)
+        }
+        if rgb.count != width * height * 3 { rgb = [UInt8](repeating: 0, count: width * height * 3) }
+        if !scaler!.convert(held.ptr, into: &rgb) {
+            throw VideoDecodingError.decodeFailed(path: path, detail: "colour conversion failed at frame \(index)")
+        }
+        return VideoFrame(index: index, timestamp: timestamp, width: width, height: height, rgb: rgb, duration: duration)
     }
 }

@@ -1,7 +1,6 @@
 // Swift owners for FFmpeg's C handles: each frees its handle in deinit; status codes become errors.
 
 import CFFmpeg
-import Glibc
 
 /// FFmpeg's text for an AVERROR code.
 func avErrorText(_ code: Int32) -> String {
@@ -25,7 +24,20 @@ final class FormatContext {
         // On failure avformat_open_input frees the context (never a custom pb).
         let r = avformat_open_input(&c, url, nil, nil)
         if r < 0 || c == nil {
-            if r == movinet_averror_invaliddata() { throw VideoDecodingError.notMedia(path: path) }
+            if r == movinet_averror_invaliddata() {
+                if io == nil, let name = FormatContext.probeByContent(url) {
+                    throw VideoDecodingError.decodeFailed(
+                        path: path, detail: "damaged or truncated \(name) file (\(avErrorText(r)))")
+                }
+                throw VideoDecodingError.notMedia(path: path)
+            }
+            if r == movinet_averror_eof() {
+                if io != nil {
+                    throw VideoDecodingError.decodeFailed(
+                        path: path, detail: "input ended before the video could be read")
+                }
+                throw VideoDecodingError.noFrames(path: path)
+            }
             if r == movinet_averror(ENOENT) { throw VideoDecodingError.notFound(path: path) }
             if r == movinet_averror(EACCES) { throw VideoDecodingError.permissionDenied(path: path) }
             throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(avErrorText(r))")
@@ -37,6 +49,27 @@ final class FormatContext {
     deinit {
         var c: UnsafeMutablePointer<AVFormatContext>? = ctx
         avformat_close_input(&c)
+    }
+
+    /// The container FFmpeg recognises in a file's first bytes (not its name), if it is sure
+    /// enough; tells a damaged video from a file that is not media at all.
+    static func probeByContent(_ file: String) -> String? {
+        let fd = open(file, O_RDONLY)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        let size = 1 << 16
+        var buf = [UInt8](repeating: 0, count: size + Int(AVPROBE_PADDING_SIZE))
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, size) }
+        if n <= 0 { return nil }
+        var score: Int32 = 0
+        let format: UnsafePointer<AVInputFormat>? = buf.withUnsafeMutableBufferPointer { b in
+            "".withCString { name in
+                var pd = AVProbeData(filename: name, buf: b.baseAddress, buf_size: Int32(n), mime_type: nil)
+                return av_probe_input_format3(&pd, 1, &score)
+            }
+        }
+        guard let format, score > AVPROBE_SCORE_MAX / 4 else { return nil }
+        return String(cString: format.pointee.name).split(separator: ",").first.map(String.init)
     }
 }
 

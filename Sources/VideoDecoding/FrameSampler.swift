@@ -63,7 +63,7 @@ public final class SampledFrames {
     /// Frames yielded so far.
     public private(set) var sampledCount = 0
     private var sampler: FrameSampler
-    private var pending: VideoFrame?    // decoded, copies not yet known
+    private var pending: HeldFrame?     // decoded, copies not yet known
     private var held: VideoFrame?       // being yielded `repeats` more times
     private var repeats = 0
     private var ended = false
@@ -87,16 +87,17 @@ public final class SampledFrames {
                 return frame
             }
             if ended { return nil }
-            if let frame = try source.nextFrame() {
+            if let frame = try source.nextHeld() {
                 decodedCount += 1
                 repeats = sampler.take(timestamp: frame.timestamp)
-                held = pending
+                // Converted now (if kept), before the decoder converts anything newer.
+                held = repeats > 0 ? try pending?.frame() : nil
                 pending = frame
             } else {
                 ended = true
                 let end = pending.flatMap { f in f.duration.map { f.timestamp + $0 } }
                 repeats = sampler.finish(endTimestamp: end)
-                held = pending
+                held = repeats > 0 ? try pending?.frame() : nil
                 pending = nil
             }
         }

@@ -1,7 +1,6 @@
 // Reads a GIF record by record through giflib and composites each frame (GIFCanvas); delays → timestamps.
 
 import CGIFLib
-import Glibc
 
 /// Bytes held in memory, served to giflib's read callback (GIFs from standard input or a URL).
 final class MemoryReader {
@@ -37,7 +36,7 @@ final class GIFHandle {
             if fd < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(errnoText())") }
             // giflib takes ownership of fd and closes it.
             guard let g = DGifOpenFileHandle(fd, &error) else {
-                throw VideoDecodingError.decodeFailed(path: path, detail: "not a readable GIF (\(gifErrorText(error)))")
+                throw VideoDecodingError.decodeFailed(path: path, detail: "damaged or truncated GIF header (\(gifErrorText(error)))")
             }
             gif = g
             reader = nil
@@ -48,7 +47,7 @@ final class GIFHandle {
                     .read(into: buffer, count: Int(count)))
             }
             guard let g = DGifOpen(Unmanaged.passUnretained(r).toOpaque(), read, &error) else {
-                throw VideoDecodingError.decodeFailed(path: path, detail: "not a readable GIF (\(gifErrorText(error)))")
+                throw VideoDecodingError.decodeFailed(path: path, detail: "damaged or truncated GIF header (\(gifErrorText(error)))")
             }
             gif = g
             reader = r
@@ -64,6 +63,7 @@ final class GIFHandle {
 }
 
 func gifErrorText(_ code: Int32) -> String {
+    if code == 0 { return "unexpected end of data" }
     if let s = GifErrorString(code) { return String(cString: s) }
     return "giflib error \(code)"
 }
@@ -160,7 +160,7 @@ final class GIFDecoder: FrameDecoder {
     }
 
     /// Ends decoding at damage: a warning if frames came before it, an error if none did.
-    private func damaged(_ what: String) throws -> VideoFrame? {
+    private func damaged(_ what: String) throws -> HeldFrame? {
         finished = true
         if index == 0 {
             throw VideoDecodingError.decodeFailed(path: path, detail: "damaged GIF, no frame decoded (\(what))")
@@ -169,7 +169,7 @@ final class GIFDecoder: FrameDecoder {
         return nil
     }
 
-    func nextFrame() throws -> VideoFrame? {
+    func nextHeld() throws -> HeldFrame? {
         if finished { return nil }
         let gif = handle.gif
         while true {
@@ -200,7 +200,7 @@ final class GIFDecoder: FrameDecoder {
         }
     }
 
-    private func readImage() throws -> VideoFrame? {
+    private func readImage() throws -> HeldFrame? {
         let gif = handle.gif
         let desc = gif.pointee.Image
         let rect = GIFRect(left: Int(desc.Left), top: Int(desc.Top), width: Int(desc.Width), height: Int(desc.Height))
@@ -252,6 +252,6 @@ final class GIFDecoder: FrameDecoder {
                                height: canvas.height, rgb: canvas.rgb, duration: Double(delay) / 100)
         elapsed += delay
         index += 1
-        return frame
+        return HeldFrame(frame)
     }
 }

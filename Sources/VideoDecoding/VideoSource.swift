@@ -1,12 +1,44 @@
 // Opens a source by content (GIF magic → giflib, anything else → FFmpeg) and yields its frames one by one.
 
-import Glibc
 
 /// What both back ends provide.
 protocol FrameDecoder: AnyObject {
     var info: VideoInfo { get }
     var warnings: [String] { get }
-    func nextFrame() throws -> VideoFrame?
+    /// The next decoded frame, its pixels not yet converted to RGB if conversion costs anything.
+    func nextHeld() throws -> HeldFrame?
+}
+
+/// A decoded frame whose timestamp is known and whose RGB24 pixels are made on demand (at most
+/// once, and only before the decoder's next frame is converted).
+final class HeldFrame {
+    let index: Int
+    let timestamp: Double
+    let duration: Double?
+    private var make: (() throws -> VideoFrame)?
+    private var made: VideoFrame?
+
+    init(index: Int, timestamp: Double, duration: Double?, make: @escaping () throws -> VideoFrame) {
+        self.index = index
+        self.timestamp = timestamp
+        self.duration = duration
+        self.make = make
+    }
+
+    init(_ frame: VideoFrame) {
+        index = frame.index
+        timestamp = frame.timestamp
+        duration = frame.duration
+        made = frame
+    }
+
+    func frame() throws -> VideoFrame {
+        if let made { return made }
+        let f = try make!()
+        made = f
+        make = nil
+        return f
+    }
 }
 
 /// A decoded video, yielded one frame at a time. Opens by content: GIF magic → giflib,
@@ -25,7 +57,11 @@ public final class VideoSource {
     }
 
     /// The next decoded frame, or nil at the end.
-    public func nextFrame() throws -> VideoFrame? { try decoder.nextFrame() }
+    public func nextFrame() throws -> VideoFrame? { try decoder.nextHeld()?.frame() }
+
+    /// The next decoded frame before its conversion to RGB (SampledFrames converts only the
+    /// frames it keeps).
+    func nextHeld() throws -> HeldFrame? { try decoder.nextHeld() }
 
     static let gifMagic: [[UInt8]] = [Array("GIF87a".utf8), Array("GIF89a".utf8)]
 
@@ -64,7 +100,7 @@ public final class VideoSource {
             }
         }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw VideoDecodingError.isDirectory(path: path) }
-        let fd = Glibc.open(file, O_RDONLY)
+        let fd = posixOpen(file, O_RDONLY)
         if fd < 0 {
             if errno == EACCES || errno == EPERM { throw VideoDecodingError.permissionDenied(path: path) }
             throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(errnoText())")
@@ -112,7 +148,7 @@ final class FileInput {
         var buf = [UInt8](repeating: 0, count: n)
         var got = 0
         while got < n {
-            let r = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, n - got) }
+            let r = buf.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + got, n - got) }
             if r < 0 && errno == EINTR { continue }
             if r <= 0 { break }
             got += r
@@ -130,7 +166,7 @@ final class FileInput {
             return n
         }
         while true {
-            let r = Glibc.read(fd, buffer, count)
+            let r = posixRead(fd, buffer, count)
             if r < 0 && errno == EINTR { continue }
             return r
         }
