@@ -99,7 +99,9 @@ public final class MoViNetRunner {
         }
         let last = res.last.map { $0.outH * $0.outW } ?? stemSize.0 * stemSize.1
         x = FloatBuffer(count: frames * xy); y = FloatBuffer(count: frames * xy)
-        e = FloatBuffer(count: frames * ee); f = FloatBuffer(count: frames * ff); g = FloatBuffer(count: frames * ff)
+        e = FloatBuffer(count: frames * ee); f = FloatBuffer(count: frames * ff)
+        // The temporal conv's output buffer exists only in (2+1)D models.
+        g = FloatBuffer(count: arch.flavour.conv == .conv3d ? 0 : frames * ff)
         s = FloatBuffer(count: frames * ss)
         seZ = FloatBuffer(count: frames * z); seR = FloatBuffer(count: frames * hr)
         seGate = FloatBuffer(count: frames * gate)

@@ -40,7 +40,7 @@ final class RealWeightsTests: XCTestCase {
                 XCTAssertEqual(topK(got, k: 1)[0].index, topK(Array(reference[(t * 600)..<((t + 1) * 600)]), k: 1)[0].index,
                                "\(sample) frame \(t)")
             }
-            XCTAssertLessThan(worst, 1e-4, sample)
+            XCTAssertLessThan(worst, 1e-5, sample)  // measured ≈1.1e-6 (float32 here, float64 sums there)
         }
     }
 }

@@ -64,18 +64,18 @@ func pointwise(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: PackedMatrix
 
 @inline(__always)
 private func finish16<F: ActivationFunction>(_: F.Type, _ acc: SIMD16<Float>, _ bias: SIMD16<Float>,
-                                              _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?) {
+                                              _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?, _ o: Int) {
     var v = F.apply(acc + bias)
-    if let r { v += load16(r) }
-    store16(v, c)
+    if let r { v += load16(r + o) }
+    store16(v, c + o)
 }
 
 @inline(__always)
 private func finish8<F: ActivationFunction>(_: F.Type, _ acc: SIMD8<Float>, _ bias: SIMD8<Float>,
-                                             _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?) {
+                                             _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?, _ o: Int) {
     var v = F.apply(acc + bias)
-    if let r { v += load8(r) }
-    store8(v, c)
+    if let r { v += load8(r + o) }
+    store8(v, c + o)
 }
 
 private func gemmRows<F: ActivationFunction>(
@@ -112,12 +112,12 @@ private func gemmRows<F: ActivationFunction>(
                         bp += 16
                     }
                     let o = r * ldc + j0
-                    finish16(f, c0, bv, c + o, residual.map { $0 + o })
-                    finish16(f, c1, bv, c + o + ldc, residual.map { $0 + o + ldc })
-                    finish16(f, c2, bv, c + o + 2 * ldc, residual.map { $0 + o + 2 * ldc })
-                    finish16(f, c3, bv, c + o + 3 * ldc, residual.map { $0 + o + 3 * ldc })
-                    finish16(f, c4, bv, c + o + 4 * ldc, residual.map { $0 + o + 4 * ldc })
-                    finish16(f, c5, bv, c + o + 5 * ldc, residual.map { $0 + o + 5 * ldc })
+                    finish16(f, c0, bv, c, residual, o)
+                    finish16(f, c1, bv, c, residual, o + ldc)
+                    finish16(f, c2, bv, c, residual, o + 2 * ldc)
+                    finish16(f, c3, bv, c, residual, o + 3 * ldc)
+                    finish16(f, c4, bv, c, residual, o + 4 * ldc)
+                    finish16(f, c5, bv, c, residual, o + 5 * ldc)
                     r += 6
                 }
                 while r < r1 {
@@ -129,7 +129,7 @@ private func gemmRows<F: ActivationFunction>(
                         bp += 16
                     }
                     let o = r * ldc + j0
-                    finish16(f, c0, bv, c + o, residual.map { $0 + o })
+                    finish16(f, c0, bv, c, residual, o)
                     r += 1
                 }
                 j0 += 16
@@ -151,12 +151,12 @@ private func gemmRows<F: ActivationFunction>(
                         bp += 8
                     }
                     let o = r * ldc + j0
-                    finish8(f, c0, bv, c + o, residual.map { $0 + o })
-                    finish8(f, c1, bv, c + o + ldc, residual.map { $0 + o + ldc })
-                    finish8(f, c2, bv, c + o + 2 * ldc, residual.map { $0 + o + 2 * ldc })
-                    finish8(f, c3, bv, c + o + 3 * ldc, residual.map { $0 + o + 3 * ldc })
-                    finish8(f, c4, bv, c + o + 4 * ldc, residual.map { $0 + o + 4 * ldc })
-                    finish8(f, c5, bv, c + o + 5 * ldc, residual.map { $0 + o + 5 * ldc })
+                    finish8(f, c0, bv, c, residual, o)
+                    finish8(f, c1, bv, c, residual, o + ldc)
+                    finish8(f, c2, bv, c, residual, o + 2 * ldc)
+                    finish8(f, c3, bv, c, residual, o + 3 * ldc)
+                    finish8(f, c4, bv, c, residual, o + 4 * ldc)
+                    finish8(f, c5, bv, c, residual, o + 5 * ldc)
                     r += 6
                 }
                 while r < r1 {
@@ -168,7 +168,7 @@ private func gemmRows<F: ActivationFunction>(
                         bp += 8
                     }
                     let o = r * ldc + j0
-                    finish8(f, c0, bv, c + o, residual.map { $0 + o })
+                    finish8(f, c0, bv, c, residual, o)
                     r += 1
                 }
                 j0 += 8
