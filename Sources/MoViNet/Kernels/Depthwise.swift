@@ -62,13 +62,14 @@ private func dwRows<F: ActivationFunction>(
         let jLo = max(0, padT - t), jHi = min(kt, frames + padT - t)
         let out = y + (t * g.oh + oy) * g.ow * cp
         var interior = 0..<0
-        if kt == 1 && kyLo == 0 && kyHi == g.kh && g.kh == g.kw && (g.kh == 3 || g.kh == 5) {
+        if kyLo == 0 && kyHi == g.kh && g.kh == g.kw && (g.kh == 3 || g.kh == 5) && jLo < jHi {
             interior = oxIn0..<oxIn1
-            let xr = x + t * frameSize + iy0 * g.w * cp
+            let xr = x + (t + jLo - padT) * frameSize + iy0 * g.w * cp
+            let wt = weights + jLo * tapStride
             if g.kh == 3 {
-                dwInterior(f, Kernel3.self, xr, g, cp, weights, bias, out, interior)
+                dwInterior(f, Kernel3.self, xr, jHi - jLo, frameSize, g, cp, wt, bias, out, interior)
             } else {
-                dwInterior(f, Kernel5.self, xr, g, cp, weights, bias, out, interior)
+                dwInterior(f, Kernel5.self, xr, jHi - jLo, frameSize, g, cp, wt, bias, out, interior)
             }
         }
         for ox in 0..<g.ow where !interior.contains(ox) {
@@ -98,30 +99,35 @@ private func dwRows<F: ActivationFunction>(
 /// HOT LOOP (depthwise): interior output pixels of one row, 4 pixels × 8 channels at a time so each
 /// weight load feeds 4 independent FMA chains. Taps in (ky, kx) order, as on the border path,
 /// so every output element sees the same sum whichever path computes it.
-/// xr: the input row at the window's top (iy0), (w, cp) each row.
+/// xr: the input row at the window's top (iy0) in the first contributing frame, (w, cp) each row;
+/// `depth` consecutive frames (`frameSize` apart) contribute, with weights `tapStride` apart.
 @inline(__always)
 private func dwInterior<F: ActivationFunction, K: FixedKernel>(
-    _: F.Type, _: K.Type, _ xr: UnsafePointer<Float>, _ g: SpatialGeometry, _ cp: Int, _ weights: UnsafePointer<Float>,
-    _ bias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ columns: Range<Int>
+    _: F.Type, _: K.Type, _ xr: UnsafePointer<Float>, _ depth: Int, _ frameSize: Int, _ g: SpatialGeometry, _ cp: Int,
+    _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+    _ columns: Range<Int>
 ) {
-    let rowStride = g.w * cp, step = g.stride * cp
+    let rowStride = g.w * cp, step = g.stride * cp, tapStride = K.n * K.n * cp
     var c = 0
     while c < cp {
         let b = load8(bias + c)
         var ox = columns.lowerBound
         while ox + 4 <= columns.upperBound {
-            let base = xr + (ox * g.stride - g.padLeft) * cp + c
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            for ky in 0..<K.n {
-                let r = base + ky * rowStride
-                let wr = weights + ky * K.n * cp + c
-                for kx in 0..<K.n {
-                    let wv = load8(wr + kx * cp)
-                    let p = r + kx * cp
-                    a0 = a0.addingProduct(load8(p), wv)
-                    a1 = a1.addingProduct(load8(p + step), wv)
-                    a2 = a2.addingProduct(load8(p + 2 * step), wv)
-                    a3 = a3.addingProduct(load8(p + 3 * step), wv)
+            for j in 0..<depth {
+                let base = xr + j * frameSize + (ox * g.stride - g.padLeft) * cp + c
+                let wj = weights + j * tapStride
+                for ky in 0..<K.n {
+                    let r = base + ky * rowStride
+                    let wr = wj + ky * K.n * cp + c
+                    for kx in 0..<K.n {
+                        let wv = load8(wr + kx * cp)
+                        let p = r + kx * cp
+                        a0 = a0.addingProduct(load8(p), wv)
+                        a1 = a1.addingProduct(load8(p + step), wv)
+                        a2 = a2.addingProduct(load8(p + 2 * step), wv)
+                        a3 = a3.addingProduct(load8(p + 3 * step), wv)
+                    }
                 }
             }
             let o = out + ox * cp + c
@@ -132,11 +138,14 @@ private func dwInterior<F: ActivationFunction, K: FixedKernel>(
             ox += 4
         }
         while ox < columns.upperBound {
-            let base = xr + (ox * g.stride - g.padLeft) * cp + c
             var a0 = SIMD8<Float>()
-            for ky in 0..<K.n {
-                for kx in 0..<K.n {
-                    a0 = a0.addingProduct(load8(base + ky * rowStride + kx * cp), load8(weights + (ky * K.n + kx) * cp + c))
+            for j in 0..<depth {
+                let base = xr + j * frameSize + (ox * g.stride - g.padLeft) * cp + c
+                let wj = weights + j * tapStride
+                for ky in 0..<K.n {
+                    for kx in 0..<K.n {
+                        a0 = a0.addingProduct(load8(base + ky * rowStride + kx * cp), load8(wj + (ky * K.n + kx) * cp + c))
+                    }
                 }
             }
             store8(F.apply(a0 + b), out + ox * cp + c)
