@@ -36,7 +36,7 @@ public final class PackedMatrix: @unchecked Sendable {
 func pointwise(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: PackedMatrix,
                _ c: UnsafeMutablePointer<Float>, ldc: Int, residual: UnsafePointer<Float>? = nil,
                _ f: ElementFunction, _ parallel: Parallel) {
-    parallel.run(rows, granule: 6, work: rows * b.k * b.nPadded) { range in
+    parallel.run(rows, granule: 5, work: rows * b.k * b.nPadded) { range in
         switch f {
         case .identity: gemmRows(IdentityAct.self, a, lda, range, b, c, ldc, residual)
         case .relu6: gemmRows(ReLU6Act.self, a, lda, range, b, c, ldc, residual)
@@ -95,11 +95,13 @@ private func gemmRows<F: ActivationFunction>(
             var r = r0
             if wide {
                 let bv = load16(bias)
-                // HOT LOOP: 6 rows × 16 columns, 12 ymm accumulators, k FMAs each.
-                while r + 6 <= r1 {
-                    let a0 = a + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda
+                // HOT LOOP: 5 rows × 16 columns = 10 ymm accumulators, k FMAs each. (6 rows would
+                // need all 16 ymm registers; LLVM then spills one accumulator inside the loop and the
+                // store-to-load chain halves the speed.)
+                while r + 5 <= r1 {
+                    let a0 = a + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda
                     var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
-                    var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+                    var c3 = SIMD16<Float>(), c4 = SIMD16<Float>()
                     var bp = panel
                     for kk in 0..<k {
                         let w = load16(bp)
@@ -108,7 +110,6 @@ private func gemmRows<F: ActivationFunction>(
                         c2 = c2.addingProduct(SIMD16(repeating: a2[kk]), w)
                         c3 = c3.addingProduct(SIMD16(repeating: a3[kk]), w)
                         c4 = c4.addingProduct(SIMD16(repeating: a4[kk]), w)
-                        c5 = c5.addingProduct(SIMD16(repeating: a5[kk]), w)
                         bp += 16
                     }
                     let o = r * ldc + j0
@@ -117,8 +118,7 @@ private func gemmRows<F: ActivationFunction>(
                     finish16(f, c2, bv, c, residual, o + 2 * ldc)
                     finish16(f, c3, bv, c, residual, o + 3 * ldc)
                     finish16(f, c4, bv, c, residual, o + 4 * ldc)
-                    finish16(f, c5, bv, c, residual, o + 5 * ldc)
-                    r += 6
+                    r += 5
                 }
                 while r < r1 {
                     let a0 = a + r * lda
