@@ -11,6 +11,7 @@ final class TFReferenceTests: XCTestCase {
         var input: [Float]
         var logits: [[Float]]
         var frames: Int, height: Int, width: Int, classes: Int
+        var states: [String: [Float]]
     }
 
     func load(_ kind: String) throws -> Fixture {
@@ -26,7 +27,8 @@ final class TFReferenceTests: XCTestCase {
             imported: ImportedModel(source: url.path, format: .checkpoint, tensors: tensors),
             input: floats(doc["input"]), logits: (doc["logits"] as! [Any]).map(floats),
             frames: (doc["frames"] as! NSNumber).intValue, height: (doc["height"] as! NSNumber).intValue,
-            width: (doc["width"] as! NSNumber).intValue, classes: (doc["classes"] as! NSNumber).intValue)
+            width: (doc["width"] as! NSNumber).intValue, classes: (doc["classes"] as! NSNumber).intValue,
+            states: ((doc["states"] as? [String: Any]) ?? [:]).mapValues(floats))
     }
 
     func testStreamMatchesTensorFlowFrameByFrame() throws {
@@ -40,6 +42,12 @@ final class TFReferenceTests: XCTestCase {
         for t in 0..<f.frames {
             let got = f.input[(t * n)..<((t + 1) * n)].withUnsafeBufferPointer { runner.step($0) }
             XCTAssertLessThan(relativeError(got, f.logits[t]), 1e-6, "frame \(t): \(got) vs \(f.logits[t])")
+        }
+        // The carried state equals TF's (stream buffers oldest frame first, running sums, counts).
+        let state = runner.streamState()
+        XCTAssertEqual(Set(state.keys), Set(f.states.keys))
+        for (name, want) in f.states {
+            XCTAssertLessThan(relativeError(state[name] ?? [], want), 1e-6, name)
         }
         // The same clip as one chunk gives TF's last-frame logits.
         runner.reset()

@@ -3,7 +3,8 @@
 counts that are not multiples of 8) built with the official Model Garden code, given
 non-trivial random weights (BN statistics, biases, ReZero scales), run on a random clip.
 Writes tf-tiny-{base,stream}.json: canonical tensors, the clip and the logits
-(base: one vector, XLA-compiled call; stream: logits after every frame, one frame per call).
+(base: one vector, XLA-compiled call; stream: logits after every frame, one frame per call,
+and the stream states after the last frame, batch axis dropped).
 
 usage: ../movinet-ref/bin/python make_tf_fixture.py OUTDIR
 """
@@ -124,6 +125,8 @@ def main(outdir):
             tensors[name] = {'shape': list(value.shape), 'data': value.astype(np.float32).ravel().tolist()}
         doc = {'kind': kind, 'frames': T, 'height': H, 'width': W, 'classes': CLASSES,
                'input': clip.ravel().tolist(), 'logits': logits, 'tensors': tensors}
+        if stream:
+            doc['states'] = {k: np.asarray(v).astype(np.float32).ravel().tolist() for k, v in states.items()}
         with open(os.path.join(outdir, f'tf-tiny-{kind}.json'), 'w') as f:
             json.dump(doc, f)
         print(kind, len(tensors), 'tensors', np.array(logits)[-1][:4])
