@@ -163,11 +163,7 @@ public final class MoViNetRunner {
         if flavour.causal {
             state.accumulateHead(headMeans.pointer, frames: t, into: pooled.pointer)
         } else {
-            for c in 0..<w.headP {
-                var sum: Float = 0
-                for k in 0..<t { sum += headMeans.pointer[k * w.headP + c] }
-                pooled.pointer[c] = sum / Float(t)
-            }
+            temporalMean(headMeans.pointer, frames: t, channels: w.headP, pooled.pointer)
         }
         pointwise(pooled.pointer, lda: w.headP, rows: 1, w.classifierHead, hidden.pointer,
                   ldc: w.classifierHead.nPadded, ElementFunction(flavour.classifierActivation), parallel)
@@ -188,11 +184,7 @@ public final class MoViNetRunner {
             pointwise(seZ.pointer, lda: 2 * eP, rows: t, reduce, seR.pointer, ldc: lw.hiddenP, act, parallel)
             pointwise(seR.pointer, lda: lw.hiddenP, rows: t, expand, seGate.pointer, ldc: eP, gateFn, parallel)
         } else {
-            for c in 0..<eP {
-                var sum: Float = 0
-                for k in 0..<t { sum += means[k * eP + c] }
-                seZ.pointer[c] = sum / Float(t)
-            }
+            temporalMean(means, frames: t, channels: eP, seZ.pointer)
             pointwise(seZ.pointer, lda: eP, rows: 1, reduce, seR.pointer, ldc: lw.hiddenP, act, parallel)
             pointwise(seR.pointer, lda: lw.hiddenP, rows: 1, expand, seGate.pointer, ldc: eP, gateFn, parallel)
             for k in 1..<max(t, 1) { (seGate.pointer + k * eP).update(from: seGate.pointer, count: eP) }
