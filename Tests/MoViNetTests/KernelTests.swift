@@ -108,6 +108,11 @@ final class KernelTests: XCTestCase {
         let a = randomArray(rows * k, &rng), w = randomArray(k * n, &rng), b = randomArray(n, &rng)
         XCTAssertEqual(Kernels.pointwise(a, rows: rows, k: k, weights: w, n: n, bias: b, .relu6, threads: 1),
                        Kernels.pointwise(a, rows: rows, k: k, weights: w, n: n, bias: b, .relu6, threads: 3))
+        // Few rows: the columns are split instead (classifier).
+        let v = randomArray(2 * 480, &rng), m = randomArray(480 * 600, &rng), mb = randomArray(600, &rng)
+        let one = Kernels.pointwise(v, rows: 2, k: 480, weights: m, n: 600, bias: mb, .swish, threads: 1)
+        XCTAssertEqual(one, Kernels.pointwise(v, rows: 2, k: 480, weights: m, n: 600, bias: mb, .swish, threads: 3))
+        XCTAssertLessThan(relativeError(one, naiveMatmul(v, rows: 2, k: 480, m, n: 600, bias: mb).map { ElementFunction.swish($0) }), 2e-6)
         let x = randomArray(86 * 86 * 24, &rng), kk = randomArray(25 * 24, &rng), bb = randomArray(24, &rng)
         XCTAssertEqual(
             Kernels.depthwise(x, frames: 1, h: 86, w: 86, channels: 24, kt: 1, kh: 5, kw: 5, stride: 2, padT: 0,

@@ -36,16 +36,31 @@ public final class PackedMatrix: @unchecked Sendable {
 func pointwise(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: PackedMatrix,
                _ c: UnsafeMutablePointer<Float>, ldc: Int, residual: UnsafePointer<Float>? = nil,
                _ f: ElementFunction, _ parallel: Parallel) {
-    parallel.run(rows, granule: 5, work: rows * b.k * b.nPadded) { range in
-        switch f {
-        case .identity: gemmRows(IdentityAct.self, a, lda, range, b, c, ldc, residual)
-        case .relu6: gemmRows(ReLU6Act.self, a, lda, range, b, c, ldc, residual)
-        case .hardSwish: gemmRows(HardSwishAct.self, a, lda, range, b, c, ldc, residual)
-        case .swish: gemmRows(SwishAct.self, a, lda, range, b, c, ldc, residual)
-        case .sigmoid: gemmRows(SigmoidAct.self, a, lda, range, b, c, ldc, residual)
-        case .hardSigmoidRelu6: gemmRows(HardSigmoidRelu6Act.self, a, lda, range, b, c, ldc, residual)
-        case .hardSigmoidLinear: gemmRows(HardSigmoidLinearAct.self, a, lda, range, b, c, ldc, residual)
+    let work = rows * b.k * b.nPadded
+    if rows < 5 * parallel.threads {
+        // Few rows (classifier, SE): split the columns instead, 16 at a time (memory-bound matrix-vector).
+        parallel.run((b.nPadded + 15) / 16, work: work) { panels in
+            let cols = (panels.lowerBound * 16)..<min(b.nPadded, panels.upperBound * 16)
+            gemm(f, a, lda, 0..<rows, cols, b, c, ldc, residual)
         }
+    } else {
+        parallel.run(rows, granule: 5, work: work) { range in
+            gemm(f, a, lda, range, 0..<b.nPadded, b, c, ldc, residual)
+        }
+    }
+}
+
+@inline(__always)
+private func gemm(_ f: ElementFunction, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Range<Int>, _ cols: Range<Int>,
+                  _ b: PackedMatrix, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ residual: UnsafePointer<Float>?) {
+    switch f {
+    case .identity: gemmRows(IdentityAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .relu6: gemmRows(ReLU6Act.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .hardSwish: gemmRows(HardSwishAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .swish: gemmRows(SwishAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .sigmoid: gemmRows(SigmoidAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .hardSigmoidRelu6: gemmRows(HardSigmoidRelu6Act.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .hardSigmoidLinear: gemmRows(HardSigmoidLinearAct.self, a, lda, rows, cols, b, c, ldc, residual)
     }
 }
 
@@ -78,8 +93,9 @@ private func finish8<F: ActivationFunction>(_: F.Type, _ acc: SIMD8<Float>, _ bi
     store8(v, c + o)
 }
 
+/// Rows `range`, columns `cols` (multiples of 16 except at nPadded) of C.
 private func gemmRows<F: ActivationFunction>(
-    _ f: F.Type, _ a: UnsafePointer<Float>, _ lda: Int, _ range: Range<Int>, _ b: PackedMatrix,
+    _ f: F.Type, _ a: UnsafePointer<Float>, _ lda: Int, _ range: Range<Int>, _ cols: Range<Int>, _ b: PackedMatrix,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ residual: UnsafePointer<Float>?
 ) {
     let k = b.k
@@ -87,8 +103,8 @@ private func gemmRows<F: ActivationFunction>(
     var r0 = range.lowerBound
     while r0 < range.upperBound {
         let r1 = min(range.upperBound, r0 + chunk)
-        var j0 = 0
-        while j0 < b.nPadded {
+        var j0 = cols.lowerBound
+        while j0 < cols.upperBound {
             let wide = b.nPadded - j0 >= 16
             let panel = UnsafePointer(b.data.pointer + j0 * k)
             let bias = UnsafePointer(b.bias.pointer + j0)
