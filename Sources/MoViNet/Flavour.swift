@@ -60,8 +60,9 @@ public struct Flavour: Sendable, Codable, Equatable {
 }
 
 extension Flavour {
-    /// The TF Hub int8 TFLite stream export: (2+1)D, no squeeze-excitation, relu6. Its classifier
-    /// activation is not settled here; the importer states it from the graph.
+    /// The TF Hub int8 TFLite stream export: (2+1)D, no squeeze-excitation, relu6 everywhere
+    /// (the classifier too, as the TFLite importer reads the graph). The importer states the
+    /// flavour it finds; this value is for random-weight tests and benchmarks.
     public static let int8Stream = Flavour(conv: .conv2plus1d, se: .none, activation: .relu6, gate: .sigmoid,
-                                           classifierActivation: .swish, causal: true)
+                                           classifierActivation: .relu6, causal: true)
 }

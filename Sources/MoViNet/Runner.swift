@@ -99,7 +99,9 @@ public final class MoViNetRunner {
         }
         let last = res.last.map { $0.outH * $0.outW } ?? stemSize.0 * stemSize.1
         x = FloatBuffer(count: frames * xy); y = FloatBuffer(count: frames * xy)
-        e = FloatBuffer(count: frames * ee); f = FloatBuffer(count: frames * ff); g = FloatBuffer(count: frames * ff)
+        e = FloatBuffer(count: frames * ee); f = FloatBuffer(count: frames * ff)
+        // The temporal conv's output buffer exists only in (2+1)D models.
+        g = FloatBuffer(count: arch.flavour.conv == .conv3d ? 0 : frames * ff)
         s = FloatBuffer(count: frames * ss)
         seZ = FloatBuffer(count: frames * z); seR = FloatBuffer(count: frames * hr)
         seGate = FloatBuffer(count: frames * gate)
@@ -161,11 +163,7 @@ public final class MoViNetRunner {
         if flavour.causal {
             state.accumulateHead(headMeans.pointer, frames: t, into: pooled.pointer)
         } else {
-            for c in 0..<w.headP {
-                var sum: Float = 0
-                for k in 0..<t { sum += headMeans.pointer[k * w.headP + c] }
-                pooled.pointer[c] = sum / Float(t)
-            }
+            temporalMean(headMeans.pointer, frames: t, channels: w.headP, pooled.pointer)
         }
         pointwise(pooled.pointer, lda: w.headP, rows: 1, w.classifierHead, hidden.pointer,
                   ldc: w.classifierHead.nPadded, ElementFunction(flavour.classifierActivation), parallel)
@@ -186,11 +184,7 @@ public final class MoViNetRunner {
             pointwise(seZ.pointer, lda: 2 * eP, rows: t, reduce, seR.pointer, ldc: lw.hiddenP, act, parallel)
             pointwise(seR.pointer, lda: lw.hiddenP, rows: t, expand, seGate.pointer, ldc: eP, gateFn, parallel)
         } else {
-            for c in 0..<eP {
-                var sum: Float = 0
-                for k in 0..<t { sum += means[k * eP + c] }
-                seZ.pointer[c] = sum / Float(t)
-            }
+            temporalMean(means, frames: t, channels: eP, seZ.pointer)
             pointwise(seZ.pointer, lda: eP, rows: 1, reduce, seR.pointer, ldc: lw.hiddenP, act, parallel)
             pointwise(seR.pointer, lda: lw.hiddenP, rows: 1, expand, seGate.pointer, ldc: eP, gateFn, parallel)
             for k in 1..<max(t, 1) { (seGate.pointer + k * eP).update(from: seGate.pointer, count: eP) }

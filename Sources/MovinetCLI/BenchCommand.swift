@@ -83,13 +83,15 @@ struct BenchCommand: ParsableCommand {
         case .text:
             print("model \(name) (\(net.info.id)-\(net.info.kind.rawValue)), \(side)×\(side), threads \(threads), "
                 + (stream ? "\(calls) frames" : "\(calls) clips of \(clipFrames) frames"))
+            if !stream { print(String(format: "per clip: median %.3f ms", median * Double(clipFrames))) }
             print(String(format: "per frame: median %.3f ms, p90 %.3f ms, min %.3f ms, %.1f frames/s, %.1f GFLOP/s (%.1f M MACs/frame)",
                          median, p90, fastest, fps, gflops, Double(macs) / 1e6))
         case .json:
             let doc: [String: Any] = [
                 "model": name, "id": net.info.id, "kind": net.info.kind.rawValue, "threads": threads,
                 "frames": stream ? calls : calls * clipFrames, "clip_frames": stream ? 1 : clipFrames, "size": side,
-                "median_ms": median, "p90_ms": p90, "min_ms": fastest, "fps": fps, "gflops": gflops, "macs_per_frame": macs,
+                "median_ms": median, "p90_ms": p90, "min_ms": fastest, "clip_median_ms": median * Double(perCall),
+                "fps": fps, "gflops": gflops, "macs_per_frame": macs,
             ]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

@@ -41,23 +41,41 @@ func depthwiseConv(_ x: UnsafePointer<Float>, frames: Int, _ g: SpatialGeometry,
     }
 }
 
+/// Square kernel sizes with a compile-time trip count, so interior taps unroll.
+protocol FixedKernel { static var n: Int { get } }
+enum Kernel3: FixedKernel { static var n: Int { 3 } }
+enum Kernel5: FixedKernel { static var n: Int { 5 } }
+
 private func dwRows<F: ActivationFunction>(
-    _: F.Type, _ x: UnsafePointer<Float>, _ frames: Int, _ g: SpatialGeometry, _ cp: Int, _ kt: Int, _ padT: Int,
+    _ f: F.Type, _ x: UnsafePointer<Float>, _ frames: Int, _ g: SpatialGeometry, _ cp: Int, _ kt: Int, _ padT: Int,
     _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ rows: Range<Int>
 ) {
     let frameSize = g.h * g.w * cp
     let tapStride = g.kh * g.kw * cp
+    // Output columns whose window lies fully inside the frame.
+    let oxIn0 = min(g.ow, (g.padLeft + g.stride - 1) / g.stride)
+    let oxIn1 = max(oxIn0, min(g.ow, (g.w - g.kw + g.padLeft) / g.stride + 1))
     for row in rows {
         let t = row / g.oh, oy = row % g.oh
         let iy0 = oy * g.stride - g.padTop
         let kyLo = max(0, -iy0), kyHi = min(g.kh, g.h - iy0)
         let jLo = max(0, padT - t), jHi = min(kt, frames + padT - t)
         let out = y + (t * g.oh + oy) * g.ow * cp
-        for ox in 0..<g.ow {
+        var interior = 0..<0
+        if kyLo == 0 && kyHi == g.kh && g.kh == g.kw && (g.kh == 3 || g.kh == 5) && jLo < jHi {
+            interior = oxIn0..<oxIn1
+            let xr = x + (t + jLo - padT) * frameSize + iy0 * g.w * cp
+            let wt = weights + jLo * tapStride
+            if g.kh == 3 {
+                dwInterior(f, Kernel3.self, xr, jHi - jLo, frameSize, g, cp, wt, bias, out, interior)
+            } else {
+                dwInterior(f, Kernel5.self, xr, jHi - jLo, frameSize, g, cp, wt, bias, out, interior)
+            }
+        }
+        for ox in 0..<g.ow where !interior.contains(ox) {
             let ix0 = ox * g.stride - g.padLeft
             let kxLo = max(0, -ix0), kxHi = min(g.kw, g.w - ix0)
             var c = 0
-            // HOT LOOP (depthwise): 8 channels at a time, taps inside.
             while c < cp {
                 var acc = SIMD8<Float>()
                 for j in jLo..<jHi {
@@ -75,6 +93,65 @@ private func dwRows<F: ActivationFunction>(
                 c += 8
             }
         }
+    }
+}
+
+/// HOT LOOP (depthwise): interior output pixels of one row, 4 pixels × 8 channels at a time so each
+/// weight load feeds 4 independent FMA chains. Taps in (ky, kx) order, as on the border path,
+/// so every output element sees the same sum whichever path computes it.
+/// xr: the input row at the window's top (iy0) in the first contributing frame, (w, cp) each row;
+/// `depth` consecutive frames (`frameSize` apart) contribute, with weights `tapStride` apart.
+@inline(__always)
+private func dwInterior<F: ActivationFunction, K: FixedKernel>(
+    _: F.Type, _: K.Type, _ xr: UnsafePointer<Float>, _ depth: Int, _ frameSize: Int, _ g: SpatialGeometry, _ cp: Int,
+    _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+    _ columns: Range<Int>
+) {
+    let rowStride = g.w * cp, step = g.stride * cp, tapStride = K.n * K.n * cp
+    var c = 0
+    while c < cp {
+        let b = load8(bias + c)
+        var ox = columns.lowerBound
+        while ox + 4 <= columns.upperBound {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for j in 0..<depth {
+                let base = xr + j * frameSize + (ox * g.stride - g.padLeft) * cp + c
+                let wj = weights + j * tapStride
+                for ky in 0..<K.n {
+                    let r = base + ky * rowStride
+                    let wr = wj + ky * K.n * cp + c
+                    for kx in 0..<K.n {
+                        let wv = load8(wr + kx * cp)
+                        let p = r + kx * cp
+                        a0 = a0.addingProduct(load8(p), wv)
+                        a1 = a1.addingProduct(load8(p + step), wv)
+                        a2 = a2.addingProduct(load8(p + 2 * step), wv)
+                        a3 = a3.addingProduct(load8(p + 3 * step), wv)
+                    }
+                }
+            }
+            let o = out + ox * cp + c
+            store8(F.apply(a0 + b), o)
+            store8(F.apply(a1 + b), o + cp)
+            store8(F.apply(a2 + b), o + 2 * cp)
+            store8(F.apply(a3 + b), o + 3 * cp)
+            ox += 4
+        }
+        while ox < columns.upperBound {
+            var a0 = SIMD8<Float>()
+            for j in 0..<depth {
+                let base = xr + j * frameSize + (ox * g.stride - g.padLeft) * cp + c
+                let wj = weights + j * tapStride
+                for ky in 0..<K.n {
+                    for kx in 0..<K.n {
+                        a0 = a0.addingProduct(load8(base + ky * rowStride + kx * cp), load8(wj + (ky * K.n + kx) * cp + c))
+                    }
+                }
+            }
+            store8(F.apply(a0 + b), out + ox * cp + c)
+            ox += 1
+        }
+        c += 8
     }
 }
 

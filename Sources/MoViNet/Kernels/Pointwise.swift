@@ -36,16 +36,31 @@ public final class PackedMatrix: @unchecked Sendable {
 func pointwise(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: PackedMatrix,
                _ c: UnsafeMutablePointer<Float>, ldc: Int, residual: UnsafePointer<Float>? = nil,
                _ f: ElementFunction, _ parallel: Parallel) {
-    parallel.run(rows, granule: 6, work: rows * b.k * b.nPadded) { range in
-        switch f {
-        case .identity: gemmRows(IdentityAct.self, a, lda, range, b, c, ldc, residual)
-        case .relu6: gemmRows(ReLU6Act.self, a, lda, range, b, c, ldc, residual)
-        case .hardSwish: gemmRows(HardSwishAct.self, a, lda, range, b, c, ldc, residual)
-        case .swish: gemmRows(SwishAct.self, a, lda, range, b, c, ldc, residual)
-        case .sigmoid: gemmRows(SigmoidAct.self, a, lda, range, b, c, ldc, residual)
-        case .hardSigmoidRelu6: gemmRows(HardSigmoidRelu6Act.self, a, lda, range, b, c, ldc, residual)
-        case .hardSigmoidLinear: gemmRows(HardSigmoidLinearAct.self, a, lda, range, b, c, ldc, residual)
+    let work = rows * b.k * b.nPadded
+    if rows < 5 * parallel.threads {
+        // Few rows (classifier, SE): split the columns instead, 16 at a time (memory-bound matrix-vector).
+        parallel.run((b.nPadded + 15) / 16, work: work) { panels in
+            let cols = (panels.lowerBound * 16)..<min(b.nPadded, panels.upperBound * 16)
+            gemm(f, a, lda, 0..<rows, cols, b, c, ldc, residual)
         }
+    } else {
+        parallel.run(rows, granule: 5, work: work) { range in
+            gemm(f, a, lda, range, 0..<b.nPadded, b, c, ldc, residual)
+        }
+    }
+}
+
+@inline(__always)
+private func gemm(_ f: ElementFunction, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Range<Int>, _ cols: Range<Int>,
+                  _ b: PackedMatrix, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ residual: UnsafePointer<Float>?) {
+    switch f {
+    case .identity: gemmRows(IdentityAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .relu6: gemmRows(ReLU6Act.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .hardSwish: gemmRows(HardSwishAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .swish: gemmRows(SwishAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .sigmoid: gemmRows(SigmoidAct.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .hardSigmoidRelu6: gemmRows(HardSigmoidRelu6Act.self, a, lda, rows, cols, b, c, ldc, residual)
+    case .hardSigmoidLinear: gemmRows(HardSigmoidLinearAct.self, a, lda, rows, cols, b, c, ldc, residual)
     }
 }
 
@@ -64,22 +79,23 @@ func pointwise(_ a: UnsafePointer<Float>, lda: Int, rows: Int, _ b: PackedMatrix
 
 @inline(__always)
 private func finish16<F: ActivationFunction>(_: F.Type, _ acc: SIMD16<Float>, _ bias: SIMD16<Float>,
-                                              _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?) {
+                                              _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?, _ o: Int) {
     var v = F.apply(acc + bias)
-    if let r { v += load16(r) }
-    store16(v, c)
+    if let r { v += load16(r + o) }
+    store16(v, c + o)
 }
 
 @inline(__always)
 private func finish8<F: ActivationFunction>(_: F.Type, _ acc: SIMD8<Float>, _ bias: SIMD8<Float>,
-                                             _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?) {
+                                             _ c: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?, _ o: Int) {
     var v = F.apply(acc + bias)
-    if let r { v += load8(r) }
-    store8(v, c)
+    if let r { v += load8(r + o) }
+    store8(v, c + o)
 }
 
+/// Rows `range`, columns `cols` (multiples of 16 except at nPadded) of C.
 private func gemmRows<F: ActivationFunction>(
-    _ f: F.Type, _ a: UnsafePointer<Float>, _ lda: Int, _ range: Range<Int>, _ b: PackedMatrix,
+    _ f: F.Type, _ a: UnsafePointer<Float>, _ lda: Int, _ range: Range<Int>, _ cols: Range<Int>, _ b: PackedMatrix,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ residual: UnsafePointer<Float>?
 ) {
     let k = b.k
@@ -87,19 +103,21 @@ private func gemmRows<F: ActivationFunction>(
     var r0 = range.lowerBound
     while r0 < range.upperBound {
         let r1 = min(range.upperBound, r0 + chunk)
-        var j0 = 0
-        while j0 < b.nPadded {
+        var j0 = cols.lowerBound
+        while j0 < cols.upperBound {
             let wide = b.nPadded - j0 >= 16
             let panel = UnsafePointer(b.data.pointer + j0 * k)
             let bias = UnsafePointer(b.bias.pointer + j0)
             var r = r0
             if wide {
                 let bv = load16(bias)
-                // HOT LOOP: 6 rows × 16 columns, 12 ymm accumulators, k FMAs each.
-                while r + 6 <= r1 {
-                    let a0 = a + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda
+                // HOT LOOP: 5 rows × 16 columns = 10 ymm accumulators, k FMAs each. (6 rows would
+                // need all 16 ymm registers; LLVM then spills one accumulator inside the loop and the
+                // store-to-load chain halves the speed.)
+                while r + 5 <= r1 {
+                    let a0 = a + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda
                     var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
-                    var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+                    var c3 = SIMD16<Float>(), c4 = SIMD16<Float>()
                     var bp = panel
                     for kk in 0..<k {
                         let w = load16(bp)
@@ -108,17 +126,15 @@ private func gemmRows<F: ActivationFunction>(
                         c2 = c2.addingProduct(SIMD16(repeating: a2[kk]), w)
                         c3 = c3.addingProduct(SIMD16(repeating: a3[kk]), w)
                         c4 = c4.addingProduct(SIMD16(repeating: a4[kk]), w)
-                        c5 = c5.addingProduct(SIMD16(repeating: a5[kk]), w)
                         bp += 16
                     }
                     let o = r * ldc + j0
-                    finish16(f, c0, bv, c + o, residual.map { $0 + o })
-                    finish16(f, c1, bv, c + o + ldc, residual.map { $0 + o + ldc })
-                    finish16(f, c2, bv, c + o + 2 * ldc, residual.map { $0 + o + 2 * ldc })
-                    finish16(f, c3, bv, c + o + 3 * ldc, residual.map { $0 + o + 3 * ldc })
-                    finish16(f, c4, bv, c + o + 4 * ldc, residual.map { $0 + o + 4 * ldc })
-                    finish16(f, c5, bv, c + o + 5 * ldc, residual.map { $0 + o + 5 * ldc })
-                    r += 6
+                    finish16(f, c0, bv, c, residual, o)
+                    finish16(f, c1, bv, c, residual, o + ldc)
+                    finish16(f, c2, bv, c, residual, o + 2 * ldc)
+                    finish16(f, c3, bv, c, residual, o + 3 * ldc)
+                    finish16(f, c4, bv, c, residual, o + 4 * ldc)
+                    r += 5
                 }
                 while r < r1 {
                     let a0 = a + r * lda
@@ -129,7 +145,7 @@ private func gemmRows<F: ActivationFunction>(
                         bp += 16
                     }
                     let o = r * ldc + j0
-                    finish16(f, c0, bv, c + o, residual.map { $0 + o })
+                    finish16(f, c0, bv, c, residual, o)
                     r += 1
                 }
                 j0 += 16
@@ -151,12 +167,12 @@ private func gemmRows<F: ActivationFunction>(
                         bp += 8
                     }
                     let o = r * ldc + j0
-                    finish8(f, c0, bv, c + o, residual.map { $0 + o })
-                    finish8(f, c1, bv, c + o + ldc, residual.map { $0 + o + ldc })
-                    finish8(f, c2, bv, c + o + 2 * ldc, residual.map { $0 + o + 2 * ldc })
-                    finish8(f, c3, bv, c + o + 3 * ldc, residual.map { $0 + o + 3 * ldc })
-                    finish8(f, c4, bv, c + o + 4 * ldc, residual.map { $0 + o + 4 * ldc })
-                    finish8(f, c5, bv, c + o + 5 * ldc, residual.map { $0 + o + 5 * ldc })
+                    finish8(f, c0, bv, c, residual, o)
+                    finish8(f, c1, bv, c, residual, o + ldc)
+                    finish8(f, c2, bv, c, residual, o + 2 * ldc)
+                    finish8(f, c3, bv, c, residual, o + 3 * ldc)
+                    finish8(f, c4, bv, c, residual, o + 4 * ldc)
+                    finish8(f, c5, bv, c, residual, o + 5 * ldc)
                     r += 6
                 }
                 while r < r1 {
@@ -168,7 +184,7 @@ private func gemmRows<F: ActivationFunction>(
                         bp += 8
                     }
                     let o = r * ldc + j0
-                    finish8(f, c0, bv, c + o, residual.map { $0 + o })
+                    finish8(f, c0, bv, c, residual, o)
                     r += 1
                 }
                 j0 += 8

@@ -64,3 +64,12 @@ func scaleChannels(_ x: UnsafeMutablePointer<Float>, frames: Int, pixels: Int, c
         }
     }
 }
+
+/// Mean over frames: x (T, cp) → y (cp) (clip pooling of per-frame means: SE '3d', base head).
+func temporalMean(_ x: UnsafePointer<Float>, frames: Int, channels cp: Int, _ y: UnsafeMutablePointer<Float>) {
+    for c in 0..<cp {
+        var sum: Float = 0
+        for k in 0..<frames { sum += x[k * cp + c] }
+        y[c] = sum / Float(frames)
+    }
+}
