@@ -54,7 +54,15 @@ struct TFLiteUnit: Hashable, CustomStringConvertible {
             }
             if part == "stem" { return TFLiteUnit(layer: "stem", unit: "conv") }
             if part == "head" && rest.first == "project" { return TFLiteUnit(layer: "head", unit: "project") }
+            // `block{b}_layer{l}`, or `b{b}/l{l}` as 2021 Model Garden code named the layers.
+            var layer: String?
             if isBlockLayer(part) {
+                layer = part
+            } else if let next = rest.first, let b = Int(part.dropFirst()), let l = Int(next.dropFirst()),
+                      b >= 0, l >= 0, part.hasPrefix("b"), next.hasPrefix("l") {
+                layer = "block\(b)_layer\(l)"
+            }
+            if let layer {
                 let r = Array(rest)
                 let unit: String
                 if r.contains("skip") {
@@ -75,7 +83,7 @@ struct TFLiteUnit: Hashable, CustomStringConvertible {
                 } else {
                     return nil
                 }
-                return TFLiteUnit(layer: part, unit: unit)
+                return TFLiteUnit(layer: layer, unit: unit)
             }
         }
         return nil
