@@ -169,19 +169,7 @@ final class TFLiteImporterTests: XCTestCase {
     func testFixtureValuesMatchKeras() throws {
         let json = try Data(contentsOf: URL(fileURLWithPath: fixture("tiny_stream.keras.json")))
         let vars = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: [String: Any]])
-        func keras(_ pattern: String) throws -> [Float] {
-            let parts = pattern.split(separator: "*").map(String.init)
-            let hits = vars.filter { v in v.key.hasPrefix(parts[0]) && v.key.hasSuffix(parts[1]) }
-            XCTAssertEqual(hits.count, 1, pattern)
-            let v = try XCTUnwrap(hits.first?.value)
-            return ((v["first"] as? [Double]) ?? []).map(Float.init) + [Float(v["last"] as? Double ?? .nan)]
-        }
-        let m = try TFLiteImporter.load(path: fixture("tiny_stream_float32.tflite"))
-        func ours(_ name: String) throws -> [Float] {
-            let t = try XCTUnwrap(m.tensors[name], name)
-            return Array(t.data.prefix(4)) + [t.data.last!]
-        }
-        let pairs = [
+        try compare(fixture("tiny_stream_float32.tflite"), keras: vars, pairs: [
             ("block0_layer0/se/expand/bias", "block0_layer0/bneck/se/se_expand/*bias:0"),
             ("block0_layer0/se/reduce/kernel", "block0_layer0/bneck/se/se_reduce/*kernel:0"),
             ("block4_layer1/se/expand/bias", "block4_layer1/bneck/se/se_expand/*bias:0"),
@@ -189,7 +177,40 @@ final class TFLiteImporterTests: XCTestCase {
             ("classifier/logits/bias", "classifier_head/classifier/*bias:0"),
             ("classifier/head/bias", "classifier_head/head/*bias:0"),
             ("classifier/logits/kernel", "classifier_head/classifier/*kernel:0"),
-        ]
+        ])
+    }
+
+    /// The classic-Keras gate clamp(0.2x + 0.5, 0, 1): the converter folds 0.2 and 0.5 into the SE
+    /// expand conv; the importer recovers the Keras kernel and bias.
+    func testLinearGateFixture() throws {
+        let path = fixture("micro_linear_gate_float32.tflite")
+        let m = try TFLiteImporter.load(path: path)
+        XCTAssertEqual(m.flavour, Flavour(conv: .conv2plus1d, se: .se2plus3d, activation: .hardSwish,
+                                          gate: .hardSigmoidLinear, classifierActivation: .swish, causal: true))
+        XCTAssertEqual(m.tensors["classifier/logits/bias"]?.shape, [3])
+        let json = try Data(contentsOf: URL(fileURLWithPath: fixture("micro_linear_gate.keras.json")))
+        let vars = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: [String: Any]])
+        try compare(path, keras: vars, pairs: [
+            ("block0_layer0/se/expand/bias", "block0_layer0/bneck/se/se_expand/*bias:0"),
+            ("block0_layer0/se/expand/kernel", "block0_layer0/bneck/se/se_expand/*kernel:0"),
+            ("block4_layer0/se/expand/bias", "block4_layer0/bneck/se/se_expand/*bias:0"),
+            ("block4_layer0/se/expand/kernel", "block4_layer0/bneck/se/se_expand/*kernel:0"),
+        ])
+    }
+
+    func compare(_ path: String, keras vars: [String: [String: Any]], pairs: [(String, String)]) throws {
+        func keras(_ pattern: String) throws -> [Float] {
+            let parts = pattern.split(separator: "*").map(String.init)
+            let hits = vars.filter { v in v.key.hasPrefix(parts[0]) && v.key.hasSuffix(parts[1]) }
+            XCTAssertEqual(hits.count, 1, pattern)
+            let v = try XCTUnwrap(hits.first?.value)
+            return ((v["first"] as? [Double]) ?? []).map(Float.init) + [Float(v["last"] as? Double ?? .nan)]
+        }
+        let m = try TFLiteImporter.load(path: path)
+        func ours(_ name: String) throws -> [Float] {
+            let t = try XCTUnwrap(m.tensors[name], name)
+            return Array(t.data.prefix(4)) + [t.data.last!]
+        }
         for (name, suffix) in pairs {
             let k = try keras(suffix)
             let o = try ours(name)
