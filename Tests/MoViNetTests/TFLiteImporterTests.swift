@@ -230,6 +230,21 @@ final class TFLiteImporterTests: XCTestCase {
         }
     }
 
+    /// Buffers addressed by Buffer.offset/size (data after the flatbuffer) are read and bounds-checked:
+    /// the file parses up to the MoViNet check, and cutting into its last buffer is reported.
+    func testExternalBufferOffsets() throws {
+        let path = fixture("image_classifier_offsets.tflite")
+        XCTAssertThrowsError(try TFLiteImporter.load(path: path)) { error in
+            XCTAssertTrue((error as? ModelError)?.message.contains("not a MoViNet") ?? false, "\(error)")
+        }
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertThrowsError(try TFLiteImporter.load(bytes: Array(bytes.dropLast(100)), path: path)) { error in
+            let e = error as? ModelError
+            XCTAssertEqual(e?.path, path)
+            XCTAssertTrue(e?.message.contains("external buffer") ?? false, "\(error)")
+        }
+    }
+
     func testNonTFLiteFileIsRefused() throws {
         let path = fixture("README.md")
         XCTAssertThrowsError(try TFLiteImporter.load(path: path)) { error in

@@ -194,11 +194,14 @@ def image_classifier(outdir):
         tf_keras.layers.Conv2D(8, 3, strides=2, activation='relu', name='conv'),
         tf_keras.layers.GlobalAveragePooling2D(),
         tf_keras.layers.Dense(5, name='logits')])
-    conv = tf.lite.TFLiteConverter.from_keras_model(m)
-    path = os.path.join(outdir, 'image_classifier.tflite')
-    with open(path, 'wb') as f:
-        f.write(conv.convert())
-    print(f'image_classifier: {os.path.getsize(path)} B')
+    for name, offsets in [('image_classifier', False), ('image_classifier_offsets', True)]:
+        conv = tf.lite.TFLiteConverter.from_keras_model(m)
+        # Buffers stored after the flatbuffer, addressed by Buffer.offset/size (the >2 GB layout).
+        conv._experimental_use_buffer_offset = offsets
+        path = os.path.join(outdir, name + '.tflite')
+        with open(path, 'wb') as f:
+            f.write(conv.convert())
+        print(f'{name}: {os.path.getsize(path)} B')
 
 
 def main():
