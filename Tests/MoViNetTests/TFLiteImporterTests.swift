@@ -245,6 +245,41 @@ final class TFLiteImporterTests: XCTestCase {
         }
     }
 
+    /// An operator outside MoViNet's set is refused: HARD_SWISH (117) patched to TANH (28) in the
+    /// micro fixture's operator code table. Byte positions of OperatorCode 2 (deprecated_builtin_code
+    /// at 84903, builtin_code at 84896) were read with the flatbuffers Python schema module
+    /// (`OperatorCodes(2)._tab.Pos + _tab.Offset(4 / 10)`).
+    func testUnsupportedOperatorIsRefused() throws {
+        let path = fixture("micro_linear_gate_float32.tflite")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual(bytes[84903], 117)
+        XCTAssertEqual(bytes[84896..<84900], [117, 0, 0, 0])
+        bytes[84903] = 28
+        bytes[84896] = 28
+        XCTAssertThrowsError(try TFLiteImporter.load(bytes: bytes, path: path)) { error in
+            let message = (error as? ModelError)?.message ?? ""
+            XCTAssertTrue(message.contains("unsupported operator") && message.contains("code 28"), "\(error)")
+        }
+    }
+
+    /// A conv that belongs to no MoViNet unit is an error naming it (here `head/project` renamed).
+    func testUnnamedWeightIsRefused() throws {
+        let path = fixture("micro_linear_gate_float32.tflite")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let needle = Array("head/project".utf8)
+        var replaced = 0
+        for i in 0..<(bytes.count - needle.count) where Array(bytes[i..<(i + needle.count)]) == needle {
+            bytes[i + 5] = UInt8(ascii: "P")
+            replaced += 1
+        }
+        XCTAssertGreaterThan(replaced, 0)
+        XCTAssertThrowsError(try TFLiteImporter.load(bytes: bytes, path: path)) { error in
+            let message = (error as? ModelError)?.message ?? ""
+            XCTAssertTrue(message.contains("head/Project") && message.contains("does not belong to a MoViNet layer"),
+                          "\(error)")
+        }
+    }
+
     func testNonTFLiteFileIsRefused() throws {
         let path = fixture("README.md")
         XCTAssertThrowsError(try TFLiteImporter.load(path: path)) { error in
