@@ -169,19 +169,7 @@ final class TFLiteImporterTests: XCTestCase {
     func testFixtureValuesMatchKeras() throws {
         let json = try Data(contentsOf: URL(fileURLWithPath: fixture("tiny_stream.keras.json")))
         let vars = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: [String: Any]])
-        func keras(_ pattern: String) throws -> [Float] {
-            let parts = pattern.split(separator: "*").map(String.init)
-            let hits = vars.filter { v in v.key.hasPrefix(parts[0]) && v.key.hasSuffix(parts[1]) }
-            XCTAssertEqual(hits.count, 1, pattern)
-            let v = try XCTUnwrap(hits.first?.value)
-            return ((v["first"] as? [Double]) ?? []).map(Float.init) + [Float(v["last"] as? Double ?? .nan)]
-        }
-        let m = try TFLiteImporter.load(path: fixture("tiny_stream_float32.tflite"))
-        func ours(_ name: String) throws -> [Float] {
-            let t = try XCTUnwrap(m.tensors[name], name)
-            return Array(t.data.prefix(4)) + [t.data.last!]
-        }
-        let pairs = [
+        try compare(fixture("tiny_stream_float32.tflite"), keras: vars, pairs: [
             ("block0_layer0/se/expand/bias", "block0_layer0/bneck/se/se_expand/*bias:0"),
             ("block0_layer0/se/reduce/kernel", "block0_layer0/bneck/se/se_reduce/*kernel:0"),
             ("block4_layer1/se/expand/bias", "block4_layer1/bneck/se/se_expand/*bias:0"),
@@ -189,7 +177,40 @@ final class TFLiteImporterTests: XCTestCase {
             ("classifier/logits/bias", "classifier_head/classifier/*bias:0"),
             ("classifier/head/bias", "classifier_head/head/*bias:0"),
             ("classifier/logits/kernel", "classifier_head/classifier/*kernel:0"),
-        ]
+        ])
+    }
+
+    /// The classic-Keras gate clamp(0.2x + 0.5, 0, 1): the converter folds 0.2 and 0.5 into the SE
+    /// expand conv; the importer recovers the Keras kernel and bias.
+    func testLinearGateFixture() throws {
+        let path = fixture("micro_linear_gate_float32.tflite")
+        let m = try TFLiteImporter.load(path: path)
+        XCTAssertEqual(m.flavour, Flavour(conv: .conv2plus1d, se: .se2plus3d, activation: .hardSwish,
+                                          gate: .hardSigmoidLinear, classifierActivation: .swish, causal: true))
+        XCTAssertEqual(m.tensors["classifier/logits/bias"]?.shape, [3])
+        let json = try Data(contentsOf: URL(fileURLWithPath: fixture("micro_linear_gate.keras.json")))
+        let vars = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: [String: Any]])
+        try compare(path, keras: vars, pairs: [
+            ("block0_layer0/se/expand/bias", "block0_layer0/bneck/se/se_expand/*bias:0"),
+            ("block0_layer0/se/expand/kernel", "block0_layer0/bneck/se/se_expand/*kernel:0"),
+            ("block4_layer0/se/expand/bias", "block4_layer0/bneck/se/se_expand/*bias:0"),
+            ("block4_layer0/se/expand/kernel", "block4_layer0/bneck/se/se_expand/*kernel:0"),
+        ])
+    }
+
+    func compare(_ path: String, keras vars: [String: [String: Any]], pairs: [(String, String)]) throws {
+        func keras(_ pattern: String) throws -> [Float] {
+            let parts = pattern.split(separator: "*").map(String.init)
+            let hits = vars.filter { v in v.key.hasPrefix(parts[0]) && v.key.hasSuffix(parts[1]) }
+            XCTAssertEqual(hits.count, 1, pattern)
+            let v = try XCTUnwrap(hits.first?.value)
+            return ((v["first"] as? [Double]) ?? []).map(Float.init) + [Float(v["last"] as? Double ?? .nan)]
+        }
+        let m = try TFLiteImporter.load(path: path)
+        func ours(_ name: String) throws -> [Float] {
+            let t = try XCTUnwrap(m.tensors[name], name)
+            return Array(t.data.prefix(4)) + [t.data.last!]
+        }
         for (name, suffix) in pairs {
             let k = try keras(suffix)
             let o = try ours(name)
@@ -206,6 +227,56 @@ final class TFLiteImporterTests: XCTestCase {
             let e = error as? ModelError
             XCTAssertEqual(e?.path, path)
             XCTAssertTrue(e?.message.contains("not a MoViNet") ?? false, "\(error)")
+        }
+    }
+
+    /// Buffers addressed by Buffer.offset/size (data after the flatbuffer) are read and bounds-checked:
+    /// the file parses up to the MoViNet check, and cutting into its last buffer is reported.
+    func testExternalBufferOffsets() throws {
+        let path = fixture("image_classifier_offsets.tflite")
+        XCTAssertThrowsError(try TFLiteImporter.load(path: path)) { error in
+            XCTAssertTrue((error as? ModelError)?.message.contains("not a MoViNet") ?? false, "\(error)")
+        }
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertThrowsError(try TFLiteImporter.load(bytes: Array(bytes.dropLast(100)), path: path)) { error in
+            let e = error as? ModelError
+            XCTAssertEqual(e?.path, path)
+            XCTAssertTrue(e?.message.contains("external buffer") ?? false, "\(error)")
+        }
+    }
+
+    /// An operator outside MoViNet's set is refused: HARD_SWISH (117) patched to TANH (28) in the
+    /// micro fixture's operator code table. Byte positions of OperatorCode 2 (deprecated_builtin_code
+    /// at 84903, builtin_code at 84896) were read with the flatbuffers Python schema module
+    /// (`OperatorCodes(2)._tab.Pos + _tab.Offset(4 / 10)`).
+    func testUnsupportedOperatorIsRefused() throws {
+        let path = fixture("micro_linear_gate_float32.tflite")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual(bytes[84903], 117)
+        XCTAssertEqual(bytes[84896..<84900], [117, 0, 0, 0])
+        bytes[84903] = 28
+        bytes[84896] = 28
+        XCTAssertThrowsError(try TFLiteImporter.load(bytes: bytes, path: path)) { error in
+            let message = (error as? ModelError)?.message ?? ""
+            XCTAssertTrue(message.contains("unsupported operator") && message.contains("code 28"), "\(error)")
+        }
+    }
+
+    /// A conv that belongs to no MoViNet unit is an error naming it (here `head/project` renamed).
+    func testUnnamedWeightIsRefused() throws {
+        let path = fixture("micro_linear_gate_float32.tflite")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let needle = Array("head/project".utf8)
+        var replaced = 0
+        for i in 0..<(bytes.count - needle.count) where Array(bytes[i..<(i + needle.count)]) == needle {
+            bytes[i + 5] = UInt8(ascii: "P")
+            replaced += 1
+        }
+        XCTAssertGreaterThan(replaced, 0)
+        XCTAssertThrowsError(try TFLiteImporter.load(bytes: bytes, path: path)) { error in
+            let message = (error as? ModelError)?.message ?? ""
+            XCTAssertTrue(message.contains("head/Project") && message.contains("does not belong to a MoViNet layer"),
+                          "\(error)")
         }
     }
 

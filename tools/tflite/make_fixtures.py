@@ -7,6 +7,7 @@ Run with the venv that has tf-models-official and ai-edge-litert (docs/tf-refere
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py tiny  Tests/MoViNetTests/Fixtures/tflite
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py a0    ../tflite-fixtures       (full size)
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py image Tests/MoViNetTests/Fixtures/tflite
+    ../movinet-ref/bin/python tools/tflite/make_fixtures.py micro_linear_gate Tests/MoViNetTests/Fixtures/tflite
 
 `tiny` monkeypatches movinet.BLOCK_SPECS with a reduced table (every block's first layer strided
 and changing channels like the real tables; block3 keeps channels with an identity residual),
@@ -42,6 +43,17 @@ TINY_SPECS = (
     movinet.MovinetBlockSpec(base_filters=32, expand_filters=(64, 48), kernel_sizes=(K53, K15),
                              strides=(S12, S11)),
     movinet.HeadSpec(project_filters=48, head_filters=64),
+)
+
+# An even smaller table for the classic-Keras gate variant (one layer per block).
+MICRO_SPECS = (
+    movinet.StemSpec(filters=4, kernel_size=K13, strides=S12),
+    movinet.MovinetBlockSpec(base_filters=4, expand_filters=(8,), kernel_sizes=(K15,), strides=(S12,)),
+    movinet.MovinetBlockSpec(base_filters=8, expand_filters=(16,), kernel_sizes=(K33,), strides=(S12,)),
+    movinet.MovinetBlockSpec(base_filters=8, expand_filters=(16,), kernel_sizes=(K53,), strides=(S12,)),
+    movinet.MovinetBlockSpec(base_filters=8, expand_filters=(16,), kernel_sizes=(K33,), strides=(S11,)),
+    movinet.MovinetBlockSpec(base_filters=12, expand_filters=(24,), kernel_sizes=(K53,), strides=(S12,)),
+    movinet.HeadSpec(project_filters=16, head_filters=16),
 )
 
 FRAMES = 5
@@ -105,9 +117,10 @@ def keras_logits(model, clip):
     return np.stack(out)
 
 
-def stream_models(model_id, size, classes, outdir, prefix, kinds, seed=1):
+def stream_models(model_id, size, classes, outdir, prefix, kinds, seed=1, clip_prefix=None):
     model = build(model_id, size, classes, seed)
-    rng = np.random.default_rng(seed + 100)
+    clip_prefix = clip_prefix or prefix
+    rng = np.random.default_rng(101)  # the same clip for every model of a size
     clip = rng.uniform(0, 1, (FRAMES, size, size, 3)).astype(np.float32)
     ref = keras_logits(model, clip)
     keras_values(model, os.path.join(outdir, f'{prefix}.keras.json'))
@@ -115,7 +128,7 @@ def stream_models(model_id, size, classes, outdir, prefix, kinds, seed=1):
         export_saved_model.export_saved_model(
             model=model, input_shape=(1, 1, size, size, 3), export_path=tmp, causal=True,
             bundle_input_init_states_fn=False)
-        clip.tofile(os.path.join(outdir, f'{prefix}.clip.f32'))
+        clip.tofile(os.path.join(outdir, f'{clip_prefix}.clip.f32'))
         for kind in kinds:
             name = f'{prefix}_{kind}'
             path = os.path.join(outdir, name + '.tflite')
@@ -181,11 +194,14 @@ def image_classifier(outdir):
         tf_keras.layers.Conv2D(8, 3, strides=2, activation='relu', name='conv'),
         tf_keras.layers.GlobalAveragePooling2D(),
         tf_keras.layers.Dense(5, name='logits')])
-    conv = tf.lite.TFLiteConverter.from_keras_model(m)
-    path = os.path.join(outdir, 'image_classifier.tflite')
-    with open(path, 'wb') as f:
-        f.write(conv.convert())
-    print(f'image_classifier: {os.path.getsize(path)} B')
+    for name, offsets in [('image_classifier', False), ('image_classifier_offsets', True)]:
+        conv = tf.lite.TFLiteConverter.from_keras_model(m)
+        # Buffers stored after the flatbuffer, addressed by Buffer.offset/size (the >2 GB layout).
+        conv._experimental_use_buffer_offset = offsets
+        path = os.path.join(outdir, name + '.tflite')
+        with open(path, 'wb') as f:
+            f.write(conv.convert())
+        print(f'{name}: {os.path.getsize(path)} B')
 
 
 def main():
@@ -194,6 +210,14 @@ def main():
     if what == 'tiny':
         movinet.BLOCK_SPECS['tiny'] = TINY_SPECS
         stream_models('tiny', 32, 7, outdir, 'tiny_stream', ['float32', 'float16', 'int8w'])
+    elif what == 'micro_linear_gate':
+        # The SE gate as classic Keras hard_sigmoid, clamp(0.2x + 0.5, 0, 1), as older Model Garden
+        # code resolved 'hard_sigmoid' (spec §3.6).
+        from official.modeling import activations
+        activations.hard_sigmoid = tf_keras.activations.hard_sigmoid
+        movinet.BLOCK_SPECS['micro'] = MICRO_SPECS
+        stream_models('micro', 32, 3, outdir, 'micro_linear_gate', ['float32'], seed=2,
+                      clip_prefix='tiny_stream')
     elif what == 'a0':
         stream_models('a0', 172, 600, outdir, 'a0_stream_official', ['float16', 'float32'])
     elif what == 'image':

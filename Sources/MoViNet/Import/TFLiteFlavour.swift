@@ -26,37 +26,80 @@ extension TFLiteGraph {
         return .identity
     }
 
-    /// The SE gate after a `se_expand` conv, and the constant to subtract from its bias (the
-    /// converter folds the `+ 3` of relu6(x + 3)·0.16667 into the bias).
-    func gate(after opIndex: Int) throws -> (gate: Gate, biasShift: Float, constants: [Int]) {
+    /// How the converter rewrote an SE expand conv: canonical kernel = stored · kernelScale,
+    /// canonical bias = stored · kernelScale − biasShift.
+    struct GateFold {
+        var gate: Gate
+        var kernelScale: Float = 1
+        var biasShift: Float = 0
+    }
+
+    /// The SE gate after a `se_expand` conv. The converter folds the gate's affine part into the
+    /// conv: relu6(x + 3)·0.16667 becomes bias + 3, a fused RELU6 and a MUL; clamp(0.2x + 0.5, 0, 1)
+    /// becomes kernel·0.2, bias·0.2 + 0.5, then MINIMUM 1 and RELU (or MAXIMUM 0).
+    func gate(after opIndex: Int) throws -> GateFold {
         let op = ops[opIndex]
         guard let out = op.outputs.first else { throw FlatBufferError(message: "\(describe(op)) has no output") }
-        let next = (consumers[out] ?? []).map { ops[$0] }
-        func relu6Mul(_ mulOp: TFLiteOperator, input: Int) throws -> (Float, [Int])? {
-            guard mulOp.op == .mul, mulOp.fusedActivation == .none, mulOp.inputs.count == 2 else { return nil }
-            let other = mulOp.inputs[0] == input ? mulOp.inputs[1] : mulOp.inputs[0]
+        func single(_ t: Int) -> TFLiteOperator? {
+            guard let c = consumers[t], c.count == 1 else { return nil }
+            return ops[c[0]]
+        }
+        /// The other operand of a binary op, if it is a uniform constant.
+        func constantOperand(_ o: TFLiteOperator, _ input: Int) throws -> Float? {
+            guard o.inputs.count == 2, o.fusedActivation == .none || o.op == .add else { return nil }
+            return try uniformConstant(o.inputs[0] == input ? o.inputs[1] : o.inputs[0])?.value
+        }
+        func isSixth(_ o: TFLiteOperator, _ input: Int) throws -> Bool {
             // 0.16667 (current Model Garden) or 1/6; float16 files store it rounded to
             // 0.16662598 (half an ulp of float16 there is 6.1e-5).
-            guard let c = try uniformConstant(other), abs(c.value - 0.16667) < 1e-4 else { return nil }
-            return (c.value, c.sources)
+            guard o.op == .mul, let c = try constantOperand(o, input) else { return false }
+            return abs(c - 0.16667) < 1e-4
         }
-        if op.fusedActivation == .relu6, next.count == 1, let (_, sources) = try relu6Mul(next[0], input: out) {
-            return (.hardSigmoidRelu6, 3, sources)
-        }
-        if op.fusedActivation == .none, next.count == 1 {
-            let n = next[0]
-            if n.op == .logistic { return (.sigmoid, 0, []) }
-            // Unfolded: ADD 3 (fused RELU6) then MUL 0.16667.
-            if n.op == .add, n.fusedActivation == .relu6, n.inputs.count == 2, let addOut = n.outputs.first {
-                let other = n.inputs[0] == out ? n.inputs[1] : n.inputs[0]
-                if let three = try uniformConstant(other), three.value == 3,
-                   let after = consumers[addOut], after.count == 1,
-                   let (_, sources) = try relu6Mul(ops[after[0]], input: addOut) {
-                    return (.hardSigmoidRelu6, 0, three.sources + sources)
-                }
+        /// clamp(·, 0, 1) as MINIMUM 1 then RELU / MAXIMUM 0, or the reverse order.
+        func isUnitClamp(_ first: TFLiteOperator, _ input: Int) throws -> Bool {
+            guard let mid = first.outputs.first, let second = single(mid) else { return false }
+            func isMin(_ o: TFLiteOperator, _ i: Int) throws -> Bool {
+                guard o.op == .minimum else { return false }
+                return try constantOperand(o, i) == 1
             }
+            func isMax(_ o: TFLiteOperator, _ i: Int) throws -> Bool {
+                if o.op == .relu { return true }
+                guard o.op == .maximum else { return false }
+                return try constantOperand(o, i) == 0
+            }
+            let minFirst = try isMin(first, input)
+            let maxSecond = try isMax(second, mid)
+            let maxFirst = try isMax(first, input)
+            let minSecond = try isMin(second, mid)
+            return (minFirst && maxSecond) || (maxFirst && minSecond)
         }
-        throw FlatBufferError(message: "\(describe(op)): unrecognised squeeze-excitation gate (expected relu6(x+3)·0.16667 or sigmoid)")
+
+        guard let next = single(out) else {
+            throw FlatBufferError(message: "\(describe(op)): unrecognised squeeze-excitation gate (its output has several users)")
+        }
+        switch op.fusedActivation {
+        case .relu6:
+            if try isSixth(next, out) { return GateFold(gate: .hardSigmoidRelu6, biasShift: 3) }
+        case .none:
+            if next.op == .logistic { return GateFold(gate: .sigmoid) }
+            if try isUnitClamp(next, out) {
+                // Folded affine: stored = 0.2·canonical (+ 0.5 in the bias).
+                return GateFold(gate: .hardSigmoidLinear, kernelScale: 5, biasShift: 2.5)
+            }
+            if next.op == .add, next.fusedActivation == .relu6, try constantOperand(next, out) == 3,
+               let addOut = next.outputs.first, let mul = single(addOut), try isSixth(mul, addOut) {
+                return GateFold(gate: .hardSigmoidRelu6)
+            }
+            if next.op == .mul, try constantOperand(next, out).map({ abs($0 - 0.2) < 1e-6 }) == true,
+               let mulOut = next.outputs.first, let add = single(mulOut), add.op == .add,
+               try constantOperand(add, mulOut) == 0.5, let addOut = add.outputs.first,
+               let clamp = single(addOut), try isUnitClamp(clamp, addOut) {
+                return GateFold(gate: .hardSigmoidLinear)
+            }
+        default:
+            break
+        }
+        throw FlatBufferError(message: "\(describe(op)): unrecognised squeeze-excitation gate (expected relu6(x+3)·0.16667, clamp(0.2x+0.5, 0, 1) or sigmoid)")
     }
 
     /// The flavour of the mapped graph, and the SE bias corrections it implies.
@@ -96,8 +139,11 @@ extension TFLiteGraph {
             for u in withSE {
                 let g = try self.gate(after: m.unitOps[u]!)
                 gates.insert(g.gate)
-                if g.biasShift != 0, let b = m.tensors[u.key + "/bias"] {
-                    m.tensors[u.key + "/bias"] = Tensor(shape: b.shape, data: b.data.map { $0 - g.biasShift })
+                if g.kernelScale != 1, let k = m.tensors[u.key + "/kernel"] {
+                    m.tensors[u.key + "/kernel"] = Tensor(shape: k.shape, data: k.data.map { $0 * g.kernelScale })
+                }
+                if g.kernelScale != 1 || g.biasShift != 0, let b = m.tensors[u.key + "/bias"] {
+                    m.tensors[u.key + "/bias"] = Tensor(shape: b.shape, data: b.data.map { $0 * g.kernelScale - g.biasShift })
                 }
                 let reduceIn = m.tensors["\(u.layer)/se/reduce/kernel"]?.shape.first ?? 0
                 let e = m.tensors["\(u.layer)/expansion/kernel"]?.shape.last ?? -1

@@ -27,7 +27,7 @@ public enum TFLiteImporter {
     static let supportedOps: Set<TFLiteOp> = [
         .add, .averagePool2D, .concatenation, .conv2D, .depthwiseConv2D, .dequantize, .quantize,
         .fullyConnected, .logistic, .mul, .relu6, .reshape, .mean, .sum, .div, .squeeze,
-        .stridedSlice, .cast, .hardSwish, .expandDims,
+        .stridedSlice, .cast, .hardSwish, .expandDims, .relu, .minimum, .maximum,
     ]
 
     static func importGraph(_ graph: TFLiteGraph, path: String) throws -> ImportedModel {

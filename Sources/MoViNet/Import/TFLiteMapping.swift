@@ -24,7 +24,9 @@
 //   DIV by the frame count + 1; CONCATENATION (running mean, frame mean); `se_reduce` CONV_2D +
 //   activation; `se_expand` CONV_2D whose hard-sigmoid `relu6(x + 3)·0.16667` the converter
 //   folds into the conv: bias + 3 and a fused RELU6, then a MUL by 0.16667 (so 3 is subtracted
-//   from the stored bias here). The TF Hub int8 file has no SE; its pool states pass through.
+//   from the stored bias here). The classic-Keras gate clamp(0.2x + 0.5, 0, 1) is folded the same
+//   way (kernel·0.2, bias·0.2 + 0.5, then MINIMUM 1 and RELU). Both are undone in TFLiteFlavour.swift.
+//   The TF Hub int8 file has no SE; its pool states pass through.
 // * Head: CONV_2D `head/project` + activation, SUM over (T,H,W) times 1/(H·W) (a constant), ADD
 //   of the `head_pool_buffer` state, DIV by the frame count + 1 (int32 ADD + CAST).
 // * Activations: RELU6 is fused into the conv (int8 file); hard-swish is a HARD_SWISH op; swish
@@ -54,7 +56,15 @@ struct TFLiteUnit: Hashable, CustomStringConvertible {
             }
             if part == "stem" { return TFLiteUnit(layer: "stem", unit: "conv") }
             if part == "head" && rest.first == "project" { return TFLiteUnit(layer: "head", unit: "project") }
+            // `block{b}_layer{l}`, or `b{b}/l{l}` as 2021 Model Garden code named the layers.
+            var layer: String?
             if isBlockLayer(part) {
+                layer = part
+            } else if let next = rest.first, let b = Int(part.dropFirst()), let l = Int(next.dropFirst()),
+                      b >= 0, l >= 0, part.hasPrefix("b"), next.hasPrefix("l") {
+                layer = "block\(b)_layer\(l)"
+            }
+            if let layer {
                 let r = Array(rest)
                 let unit: String
                 if r.contains("skip") {
@@ -75,7 +85,7 @@ struct TFLiteUnit: Hashable, CustomStringConvertible {
                 } else {
                     return nil
                 }
-                return TFLiteUnit(layer: part, unit: unit)
+                return TFLiteUnit(layer: layer, unit: unit)
             }
         }
         return nil
