@@ -31,7 +31,10 @@ final class CheckpointFullSizeTests: XCTestCase {
             let saved = try CheckpointImporter.load(path: dir.appendingPathComponent("savedmodel").path)
             XCTAssertEqual(prefix.tensors.values.reduce(0) { $0 + $1.count }, count, id)
             XCTAssertEqual(prefix.flavour, id.hasSuffix("stream") ? Flavour.stream : Flavour.base, id)
+            // The exported graph says which gate it computes: sigmoid (base), relu6(x+3)·0.16667 (stream).
             XCTAssertEqual(saved.flavour, prefix.flavour, id)
+            let pb = [UInt8](try Data(contentsOf: dir.appendingPathComponent("savedmodel/saved_model.pb")))
+            XCTAssertEqual(try SavedModelGraph.gate(savedModel: pb), id.hasSuffix("stream") ? .hardSigmoidRelu6 : .sigmoid, id)
             for other in [folder, saved] {
                 XCTAssertEqual(Set(other.tensors.keys), Set(prefix.tensors.keys), id)
                 for (k, t) in prefix.tensors where other.tensors[k] != t { XCTFail("\(id): \(k) differs") }

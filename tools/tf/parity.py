@@ -16,7 +16,7 @@
 # engine command for that exists (--engine-stream-onecall).
 #
 # The engine step is a command template, so it can follow the CLI as it evolves:
-#   {movinet} the binary, {model} the artifact path, {clip} the .npy clip.
+#   {movinet} the binary, {model} the artifact path, {clip} the .npy clip, {size} its height/width.
 # Its stdout is JSON (base) or JSON lines (stream); the first "logits" array found in each JSON
 # value is used (for stream, one line per frame).
 import argparse
@@ -40,8 +40,10 @@ p.add_argument('--frames', type=int, default=8)
 p.add_argument('--seed', type=int, default=1)
 p.add_argument('--skip-generate', action='store_true')
 p.add_argument('--movinet', default=os.path.join(ROOT, '.build/release/movinet'))
-p.add_argument('--engine-base', default='{movinet} classify --model {model} {clip} --format json --logits')
-p.add_argument('--engine-stream', default='{movinet} stream --every-frame --model {model} {clip} --format jsonl --logits')
+p.add_argument('--engine-base',
+               default='{movinet} classify --model {model} {clip} --format json --logits --size {size} --fps 0 -q')
+p.add_argument('--engine-stream',
+               default='{movinet} stream --every-frame --model {model} {clip} --format jsonl --logits --fps 0 -q')
 p.add_argument('--forms', default='prefix,folder,savedmodel', help='artifact forms to run the engine on')
 p.add_argument('--timing', action='store_true',
                help='A0 base on a 50-frame 172×172 clip: TF (XLA and not) and the engine, back to back')
@@ -79,8 +81,8 @@ def find_logits(value):
     return None
 
 
-def run_engine(template, model_path, clip):
-    cmd = template.format(movinet=args.movinet, model=model_path, clip=clip)
+def run_engine(template, model_path, clip, size):
+    cmd = template.format(movinet=args.movinet, model=model_path, clip=clip, size=size)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
@@ -117,7 +119,7 @@ def parity():
                 for form, path in forms(d):
                     template = args.engine_base if flavour == 'base' else args.engine_stream
                     try:
-                        got, _ = run_engine(template, path, clip)
+                        got, _ = run_engine(template, path, clip, size)
                     except RuntimeError as e:
                         rows.append((model, flavour, size, form, None, float(np.abs(ref).max()), None, 'ERROR'))
                         print(e, file=sys.stderr)
@@ -156,7 +158,7 @@ def timing():
         print(line)
     times = []
     for _ in range(args.timing_repeats):
-        _, elapsed = run_engine(args.engine_base, prefix, clip)
+        _, elapsed = run_engine(args.engine_base, prefix, clip, 172)
         times.append(elapsed)
     print(json.dumps({'what': 'engine (process wall time incl. load)', 'frames': 50, 'size': 172,
                       'median_s': statistics.median(times), 'all_s': times}))
