@@ -98,4 +98,48 @@ final class CheckpointReaderTests: XCTestCase {
             _ = message(Array(good.prefix(i)))
         }
     }
+
+    // MARK: SavedModel graph: the SE gate formula (spec §3.6)
+
+    private func field(_ n: Int, _ payload: [UInt8]) -> [UInt8] {
+        TestSSTableWriter.varint(UInt64(n << 3 | 2)) + TestSSTableWriter.varint(UInt64(payload.count)) + payload
+    }
+
+    private func field(_ n: Int, _ s: String) -> [UInt8] { field(n, Array(s.utf8)) }
+
+    /// NodeDef { name, op, attr { key: "value", value: AttrValue { tensor: TensorProto { dtype: DT_FLOAT, float_val: x } } } }
+    private func constNode(_ name: String, _ x: Float) -> [UInt8] {
+        let tensor: [UInt8] = [0x08, 0x01] + [0x2D] + TestSSTableWriter.le32(x.bitPattern)
+        return field(1, name) + field(2, "Const") + field(5, field(1, "value") + field(2, field(8, tensor)))
+    }
+
+    private func opNode(_ name: String, _ op: String) -> [UInt8] { field(1, name) + field(2, op) }
+
+    /// SavedModel { meta_graphs { graph_def { node…, library { function { node_def… } } } } }
+    private func savedModel(graph: [[UInt8]], function: [[UInt8]]) -> [UInt8] {
+        let fn = function.flatMap { field(3, $0) }
+        let g = graph.flatMap { field(1, $0) } + field(2, field(1, fn))
+        return field(2, field(2, g))
+    }
+
+    func testSavedModelGateDetection() throws {
+        let relu6 = savedModel(graph: [], function: [
+            constNode("block1_layer0/bneck/se/se_expand/conv2d/activation_2/mul/y", 0.16667),
+            constNode("block1_layer0/bneck/expansion/conv2d/activation_15/mul_1/y", 1.0 / 6.0),
+            opNode("block1_layer0/bneck/se/se_expand/conv2d/activation_2/Relu6", "Relu6")])
+        XCTAssertEqual(try SavedModelGraph.gate(savedModel: relu6), .hardSigmoidRelu6)
+        let linear = savedModel(graph: [constNode("b1/l0/bneck/se/se_expand/hard_sigmoid/mul/y", 0.2),
+                                        constNode("b1/l0/bneck/se/se_expand/hard_sigmoid/add/y", 0.5)], function: [])
+        XCTAssertEqual(try SavedModelGraph.gate(savedModel: linear), .hardSigmoidLinear)
+        let sigmoid = savedModel(graph: [], function: [opNode("block0_layer0/bneck/se/se_expand/conv3d/activation/Sigmoid", "Sigmoid"),
+                                                       opNode("block0_layer0/bneck/se/se_reduce/conv3d/activation/Sigmoid", "Sigmoid")])
+        XCTAssertEqual(try SavedModelGraph.gate(savedModel: sigmoid), .sigmoid)
+        // The hard-swish 1/6 outside the gate decides nothing; a graph without SE says nothing.
+        let none = savedModel(graph: [constNode("block0_layer0/bneck/expansion/activation/mul_1/y", 1.0 / 6.0)], function: [])
+        XCTAssertNil(try SavedModelGraph.gate(savedModel: none))
+        XCTAssertNil(try SavedModelGraph.gate(savedModel: []))
+        let both = savedModel(graph: [constNode("se/se_expand/a/y", 0.16667), opNode("se/se_expand/Sigmoid", "Sigmoid")], function: [])
+        XCTAssertThrowsError(try SavedModelGraph.gate(savedModel: both))
+        XCTAssertThrowsError(try SavedModelGraph.gate(savedModel: Array(relu6.dropLast(3))))
+    }
 }

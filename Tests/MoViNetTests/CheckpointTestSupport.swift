@@ -118,3 +118,56 @@ struct TestSSTableWriter {
         return file + footer
     }
 }
+
+/// Writes small tensor bundles (`.index` + `.data-NNNNN-of-NNNNN`) the way TF's BundleWriter lays
+/// them out, to test dtypes, shards and header checks the fixtures do not cover.
+struct TestBundleWriter {
+    struct Item {
+        var key: String
+        var dtype: Int
+        var shape: [Int]
+        var bytes: [UInt8]
+        var shard = 0
+        /// The unmasked CRC32C to store, when it is not that of `bytes` (string tensors).
+        var crc: UInt32? = nil
+    }
+
+    var numShards = 1
+    var endianness = 0
+    var minConsumer = 0
+    var badConsumers: [Int] = []
+
+    static func tag(_ field: Int, _ wire: Int) -> [UInt8] { TestSSTableWriter.varint(UInt64(field << 3 | wire)) }
+    static func varintField(_ field: Int, _ v: Int) -> [UInt8] { tag(field, 0) + TestSSTableWriter.varint(UInt64(v)) }
+    static func bytesField(_ field: Int, _ b: [UInt8]) -> [UInt8] {
+        tag(field, 2) + TestSSTableWriter.varint(UInt64(b.count)) + b
+    }
+
+    /// Writes `<prefix>.index` and the shards; returns the prefix.
+    func write(_ items: [Item], to dir: URL, name: String = "bundle") throws -> String {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let prefix = dir.appendingPathComponent(name).path
+        var shards = [[UInt8]](repeating: [], count: numShards)
+        var entries: [([UInt8], [UInt8])] = []
+        for it in items {
+            let offset = shards[it.shard].count
+            shards[it.shard] += it.bytes
+            let dims = it.shape.map { Self.bytesField(2, Self.varintField(1, $0)) }.flatMap { $0 }
+            var e = Self.varintField(1, it.dtype) + Self.bytesField(2, dims)
+            e += Self.varintField(3, it.shard) + Self.varintField(4, offset) + Self.varintField(5, it.bytes.count)
+            e += Self.tag(6, 5) + TestSSTableWriter.le32(CRC32C.mask(it.crc ?? CRC32C.checksum(it.bytes)))
+            entries.append((Array(it.key.utf8), e))
+        }
+        var version = Self.varintField(1, 1) + Self.varintField(2, minConsumer)
+        for b in badConsumers { version += Self.varintField(3, b) }
+        let header = Self.varintField(1, numShards) + Self.varintField(2, endianness) + Self.bytesField(3, version)
+        entries.append(([], header))
+        entries.sort { $0.0.lexicographicallyPrecedes($1.0) }
+        try Data(TestSSTableWriter(blockSize: 100, restartInterval: 2).table(entries))
+            .write(to: URL(fileURLWithPath: prefix + ".index"))
+        for (i, s) in shards.enumerated() {
+            try Data(s).write(to: URL(fileURLWithPath: prefix + String(format: ".data-%05d-of-%05d", i, numShards)))
+        }
+        return prefix
+    }
+}

@@ -136,6 +136,12 @@ public final class BundleReader: @unchecked Sendable {
             }
         }
         if !sawCRC && e.size > 0 { throw ProtobufError("no crc32c") }
+        var n = 1
+        for d in e.shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, p < (1 << 40) else { throw ProtobufError("shape \(e.shape) is too large") }
+            n = p
+        }
         return e
     }
 

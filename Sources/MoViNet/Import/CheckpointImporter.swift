@@ -17,8 +17,17 @@ public enum CheckpointImporter {
         let reader = try BundleReader(prefix: loc.prefix)
         let variables = try variables(reader: reader, location: loc)
         let (tensors, isStream) = try CheckpointMapping.canonicalTensors(variables, source: path)
+        var flavour: Flavour = isStream ? .stream : .base
+        // A SavedModel's graph shows which gate formula it computes (Model Garden code decides for checkpoints).
+        if let pb = loc.savedModelProto, let data = FileManager.default.contents(atPath: pb) {
+            do {
+                if let gate = try SavedModelGraph.gate(savedModel: [UInt8](data)) { flavour.gate = gate }
+            } catch let e as ProtobufError {
+                throw ModelError(pb, "bad SavedModel graph: \(e.message)")
+            }
+        }
         return ImportedModel(source: path, format: loc.savedModelProto == nil ? .checkpoint : .savedModel,
-                             tensors: tensors, flavour: isStream ? .stream : .base)
+                             tensors: tensors, flavour: flavour)
     }
 
     /// Resolves a checkpoint prefix, `<prefix>.index`, `<prefix>.data-…`, a folder holding one
