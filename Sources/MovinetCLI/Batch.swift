@@ -80,7 +80,7 @@ public enum Batch {
             }
             if let plotPath, let track, result != nil {
                 do {
-                    try SVGPlot.render(track, labels: loaded.labels, classes: settings.topK, title: file)
+                    try SVGPlot.render(track, labels: loaded.labels, classes: settings.topK, title: (file as NSString).lastPathComponent)
                         .write(toFile: plotPath, atomically: true, encoding: .utf8)
                 } catch {
                     Diagnostics.shared.inputError(plotPath, "cannot write the plot: \(error.localizedDescription)")

@@ -236,7 +236,9 @@ public final class ModelStore: @unchecked Sendable {
         return SHA256.hex(digest.finalize())
     }
 
+    /// "3.3 MB", or "8.1 kB" below a megabyte.
     public static func megabytes(_ bytes: Int64) -> String {
-        String(format: "%.1f MB", Double(bytes) / 1_000_000)
+        bytes < 1_000_000 ? String(format: "%.1f kB", Double(bytes) / 1000)
+                          : String(format: "%.1f MB", Double(bytes) / 1_000_000)
     }
 }

@@ -17,11 +17,16 @@ public enum SVGPlot {
     }
 
     public static func render(_ track: ProbabilityTrack, labels: Labels, classes count: Int, title: String) -> String {
-        let width = 900.0, height = 480.0
-        let left = 70.0, right = 250.0, top = 50.0, bottom = 60.0
-        let plotW = width - left - right, plotH = height - top - bottom
-        let tMax = max(track.timestamps.last ?? 0, 1e-6)
-        let step = niceStep(tMax / 8)
+        let chosen = topClasses(track, count: count)
+        let names = chosen.map { c in c < labels.count ? labels.names[c] : "class \(c)" }
+        // The legend column is as wide as its longest label (about 7.5 px a character at 13 px).
+        let legendWidth = 70 + 7.5 * Double(names.map(\.count).max() ?? 10)
+        let plotW = 640.0, plotH = 370.0
+        let left = 70.0, right = max(180, legendWidth), top = 50.0, bottom = 60.0
+        let width = left + plotW + right, height = top + plotH + bottom
+        let last = max(track.timestamps.last ?? 0, 1e-6)
+        let step = niceStep(last / 8)
+        let tMax = (last / step).rounded(.up) * step   // the axis ends on a tick
         func x(_ t: Double) -> Double { left + t / tMax * plotW }
         func y(_ p: Double) -> Double { top + (1 - p) * plotH }
         func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -30,7 +35,7 @@ public enum SVGPlot {
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
         var s = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width.rounded()))" height="\(Int(height))" viewBox="0 0 \(Int(width.rounded())) \(Int(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(fmt(left + plotW / 2))" y="28" text-anchor="middle" font-size="15">\(esc(title))</text>
 
@@ -54,7 +59,6 @@ public enum SVGPlot {
         s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 15))\" text-anchor=\"middle\">time (s)</text>\n"
         s += "<text transform=\"translate(20 \(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">probability</text>\n"
         // One line per class, then the legend.
-        let chosen = topClasses(track, count: count)
         for (n, c) in chosen.enumerated() {
             let colour = palette[n % palette.count]
             let points = zip(track.timestamps, track.probabilities).map { "\(fmt(x($0)))," + fmt(y(Double($1[c]))) }
@@ -65,7 +69,7 @@ public enum SVGPlot {
                 s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
             }
             let ly = top + 10 + Double(n) * 22
-            let name = c < labels.count ? labels.names[c] : "class \(c)"
+            let name = names[n]
             s += "<line x1=\"\(fmt(left + plotW + 20))\" y1=\"\(fmt(ly))\" x2=\"\(fmt(left + plotW + 45))\" y2=\"\(fmt(ly))\" stroke=\"\(colour)\" stroke-width=\"3\"/>\n"
             s += "<text x=\"\(fmt(left + plotW + 52))\" y=\"\(fmt(ly + 4))\">\(esc(name))</text>\n"
         }

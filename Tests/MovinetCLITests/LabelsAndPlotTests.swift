@@ -57,7 +57,7 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 3)
         XCTAssertTrue(svg.contains("class &lt;2&gt; &amp; co"))
         XCTAssertTrue(svg.contains(">time (s)<") && svg.contains(">probability<"))
-        XCTAssertTrue(svg.contains(">3.8<") || svg.contains(">3.5<") || svg.contains(">3<"))
+        XCTAssertTrue(svg.contains(">3.5<") && svg.contains(">4<"), "x ticks every 0.5 s up to 4 s")
     }
 
     func testRendersToPNG() throws {
@@ -76,7 +76,7 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0)
         let png = try Data(contentsOf: pngURL)
         XCTAssertEqual([UInt8](png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        // IHDR width and height: the SVG's 900 × 480.
-        XCTAssertEqual(png[16..<24].map { $0 }, [0, 0, 0x03, 0x84, 0, 0, 0x01, 0xE0])
+        // IHDR width and height: the SVG's 890 × 480 (640-px plot, margins, a 180-px legend).
+        XCTAssertEqual(png[16..<24].map { $0 }, [0, 0, 0x03, 0x7A, 0, 0, 0x01, 0xE0])
     }
 }
