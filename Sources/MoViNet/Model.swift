@@ -1,5 +1,5 @@
-// The public engine API: a loaded network (architecture + prepared weights, immutable) and a
-// runner (activation buffers + stream state) that executes it on frames or clips.
+// The public engine API: a loaded network (architecture + prepared weights, immutable). The
+// runner that executes it (activation buffers + stream state) is in Runner.swift.
 
 public enum ModelKind: String, Sendable, Codable {
     case base     // whole clip in, one logit vector out

@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
                 "median_ms": median, "p90_ms": p90, "min_ms": fastest, "clip_median_ms": median * Double(perCall),
                 "fps": fps, "gflops": gflops, "macs_per_frame": macs,
             ]
-            let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         }
     }

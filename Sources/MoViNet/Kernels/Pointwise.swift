@@ -111,7 +111,7 @@ private func gemmRows<F: ActivationFunction>(
             var r = r0
             if wide {
                 let bv = load16(bias)
-                // HOT LOOP: 5 rows × 16 columns = 10 ymm accumulators, k FMAs each. (6 rows would
+                // HOT LOOP (about half of an A0 stream frame): 5 rows × 16 columns = 10 ymm accumulators, k FMAs each. (6 rows would
                 // need all 16 ymm registers; LLVM then spills one accumulator inside the loop and the
                 // store-to-load chain halves the speed.)
                 while r + 5 <= r1 {
