@@ -1,6 +1,5 @@
 // Real Kinetics-600 weights: the TF Hub A0 stream int8 TFLite model, executed in float on its
 // dequantized weights, against an independent float executor of the same graph (shared/reference).
-// Skips until the TFLite importer is part of the build.
 
 import Foundation
 import MoViNet
@@ -12,12 +11,7 @@ final class RealWeightsTests: XCTestCase {
         guard let modelURL = try SharedFiles.url("models/movinet_a0_stream_int8.tflite") else {
             throw XCTSkip("int8 model not available")
         }
-        let model: MoViNetModel
-        do {
-            model = try MoViNetModel(path: modelURL.path)
-        } catch let error as ModelError where error.message.contains("not available in this build") {
-            throw XCTSkip("TFLite importer not in this build")
-        }
+        let model = try MoViNetModel(path: modelURL.path)
         XCTAssertEqual(model.info.kind, .stream)
         XCTAssertEqual(model.info.id, "a0")
         XCTAssertEqual(model.info.numClasses, 600)
