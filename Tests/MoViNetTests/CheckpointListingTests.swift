@@ -151,12 +151,20 @@ final class CheckpointListingTests: XCTestCase {
             } else if s.count == 4 {
                 v.tensor = Tensor(shape: [1] + s, data: v.tensor.data)
             }
-            v.objectPath = v.objectPath?.filter { $0 != "_conv" || true }
+            // Conv3D paths: `_conv/kernel`, `_conv_temporal/kernel` (no inner Keras Conv2D `_conv`).
+            if var path = v.objectPath {
+                var out: [String] = []
+                for c in path where !(c == "_conv" && (out.last == "_conv" || out.last == "_conv_temporal")) { out.append(c) }
+                if out.last == "depthwise_kernel" { out[out.count - 1] = "kernel" }
+                path = out
+                v.objectPath = path
+            }
             return v
         }
         let (t, stream) = try CheckpointMapping.canonicalTensors(vars, source: "3d_2plus1d")
         let (ref, _) = try CheckpointMapping.canonicalTensors(try variables("a0-stream-ckpt"), source: "2plus1d")
         XCTAssertTrue(stream)
         XCTAssertEqual(t, ref)
+        XCTAssertTrue(vars.contains { $0.objectPath?.suffix(3) == ["_feature", "_conv_temporal", "kernel"] })
     }
 }
