@@ -58,7 +58,7 @@ final class TestHTTPServer {
         try TestHTTPServer.script.write(to: scriptURL, atomically: true, encoding: .utf8)
         let portFile = work.appendingPathComponent("port")
         logFile = work.appendingPathComponent("requests.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", scriptURL.path, root.path, portFile.path, logFile.path]
