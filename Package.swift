@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "MoViNetTests", dependencies: ["MoViNet", "TestSupport"], swiftSettings: simdFlags),
         .testTarget(
             name: "MovinetCLITests", dependencies: ["MovinetCLI", "VideoDecoding", "MoViNet", "TestSupport"],
-            swiftSettings: simdFlags),
+            exclude: ["Golden"], swiftSettings: simdFlags),
     ]
 )

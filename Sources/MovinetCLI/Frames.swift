@@ -9,6 +9,12 @@ public struct SampledFrame {
     public var index: Int          // 0-based among sampled frames
     public var timestamp: Double   // seconds
     public var pixels: [Float]     // (size, size, 3), RGB in [0, 1]
+
+    public init(index: Int, timestamp: Double, pixels: [Float]) {
+        self.index = index
+        self.timestamp = timestamp
+        self.pixels = pixels
+    }
 }
 
 public protocol FrameStream: AnyObject {

@@ -81,6 +81,22 @@ public struct ProbabilityTrack: Sendable {
     public init() {}
 }
 
+/// What inference needs from a model runner: MoViNetRunner, or a test double.
+public protocol FrameClassifier: AnyObject {
+    var classifierKind: ModelKind { get }
+    var classCount: Int { get }
+    func reset()
+    /// Stream: one frame (S·S·3 floats) in, the logits after it out.
+    func step(_ frame: UnsafeBufferPointer<Float>) -> [Float]
+    /// Base: a clip of `frames` frames in, its logits out.
+    func classify(clip: UnsafeBufferPointer<Float>, frames: Int) -> [Float]
+}
+
+extension MoViNetRunner: FrameClassifier {
+    public var classifierKind: ModelKind { model.info.kind }
+    public var classCount: Int { model.info.numClasses }
+}
+
 public enum Inference {
     /// The top-k labels with probability ≥ threshold.
     public static func rank(_ probabilities: [Float], labels: Labels, k: Int, threshold: Float) -> [RankedLabel] {
@@ -92,11 +108,11 @@ public enum Inference {
 
     /// Runs `frames` through `runner`. `onFrame` gets each sampled frame's result when
     /// `settings.everyFrame` (stream models only).
-    public static func run(_ frames: FrameStream, runner: MoViNetRunner, labels: Labels, settings: InferenceSettings,
+    public static func run(_ frames: FrameStream, runner: FrameClassifier, labels: Labels, settings: InferenceSettings,
                            path: String, track: inout ProbabilityTrack?,
                            onFrame: (FrameResult) -> Void, onProgress: (Int) -> Void) throws -> InputResult {
         runner.reset()
-        switch runner.model.info.kind {
+        switch runner.classifierKind {
         case .stream:
             var last: [Float]?
             var count = 0
@@ -127,7 +143,7 @@ public enum Inference {
             var inWindow = 0
             var count = 0
             var windows = 0
-            var probabilitySum = [Float](repeating: 0, count: runner.model.info.numClasses)
+            var probabilitySum = [Float](repeating: 0, count: runner.classCount)
             var logitSum = probabilitySum
             func flush() {
                 let logits = clip.withUnsafeBufferPointer {

@@ -67,6 +67,7 @@ public enum StandardOutput {
         var pending = ""
     }
     private static let buffer = Buffer()
+    private static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
 
     public static func write(_ text: String) {
         buffer.lock.lock()
@@ -80,6 +81,8 @@ public enum StandardOutput {
         buffer.lock.lock()
         defer { buffer.lock.unlock() }
         if buffer.pending.isEmpty { return }
+        // On a shared terminal the progress line would otherwise prefix the next result line.
+        if stdoutIsTerminal { Diagnostics.shared.clearProgress() }
         FileHandle.standardOutput.write(Data(buffer.pending.utf8))
         buffer.pending = ""
     }

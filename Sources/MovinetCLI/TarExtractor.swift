@@ -14,7 +14,7 @@ public enum TarExtractor {
     public static func extractTarGz(_ archive: String, into directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tarPath = directory + ".tar"
-        FileManager.default.createFile(atPath: tarPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: tarPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: tarPath) }
         guard let out = FileHandle(forWritingAtPath: tarPath) else {
             throw ArchiveError(path: archive, problem: "cannot create \(tarPath)")

@@ -26,7 +26,7 @@ final class TarExtractorTests: XCTestCase {
         var out: [String] = []
         while let p = walker?.nextObject() as? String {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: root.path + "/" + p, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: root.path + "/" + p, isDirectory: &isDir)
             if !isDir.boolValue { out.append(p) }
         }
         return out.sorted()

@@ -13,8 +13,13 @@ final class TestHTTPServer {
     private let process: Process
 
     static let script = #"""
-    import http.server, os, sys, time
+    import http.server, os, sys, threading, time
     root, portfile, logfile = sys.argv[1], sys.argv[2], sys.argv[3]
+    parent = os.getppid()
+    def watch():   # exit with the test process, even if it crashes before its teardown
+        while os.getppid() == parent: time.sleep(0.5)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         def log_message(self, *a): pass
@@ -53,11 +58,12 @@ final class TestHTTPServer {
         try TestHTTPServer.script.write(to: scriptURL, atomically: true, encoding: .utf8)
         let portFile = work.appendingPathComponent("port")
         logFile = work.appendingPathComponent("requests.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", scriptURL.path, root.path, portFile.path, logFile.path]
         process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         var port: Int?
