@@ -39,7 +39,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "VideoDecodingTests", dependencies: ["VideoDecoding", "TestSupport"], swiftSettings: simdFlags),
-        .testTarget(name: "MoViNetTests", dependencies: ["MoViNet", "TestSupport"], swiftSettings: simdFlags),
+        .testTarget(
+            name: "MoViNetTests", dependencies: ["MoViNet", "TestSupport"], exclude: ["Fixtures"],
+            swiftSettings: simdFlags),
         .testTarget(
             name: "MovinetCLITests", dependencies: ["MovinetCLI", "VideoDecoding", "MoViNet", "TestSupport"],
             exclude: ["Golden"], swiftSettings: simdFlags),

@@ -30,10 +30,6 @@ public enum Batch {
             diagnostics.fatal("movinet: \(loaded.name): --every-frame needs a stream model (e.g. a0-stream-int8)")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
-        if let size = request.run.size, size != info.inputSize, info.kind == .stream {
-            diagnostics.fatal("movinet: \(loaded.name): --size applies to base models only (this stream model takes \(info.inputSize))")
-            throw ExitCode(ExitStatus.usage.rawValue)
-        }
         let size = request.run.size ?? info.inputSize
         let jobs = max(1, min(request.inputs.jobs, max(1, inputs.count)))
         let threads = request.run.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)

@@ -100,7 +100,7 @@ extension MoViNetRunner: FrameClassifier {
 public enum Inference {
     /// The top-k labels with probability ≥ threshold.
     public static func rank(_ probabilities: [Float], labels: Labels, k: Int, threshold: Float) -> [RankedLabel] {
-        Probabilities.topK(probabilities, k: k)
+        MoViNet.topK(probabilities, k: k).map(\.index)
             .filter { probabilities[$0] >= threshold }
             .map { RankedLabel(index: $0, label: $0 < labels.count ? labels.names[$0] : "class \($0)",
                                probability: probabilities[$0]) }
@@ -121,7 +121,7 @@ public enum Inference {
                 count += 1
                 onProgress(1)
                 if settings.everyFrame || track != nil {
-                    let p = Probabilities.softmax(logits)
+                    let p = softmax(logits)
                     if settings.everyFrame {
                         onFrame(FrameResult(frame: frame.index, timestamp: frame.timestamp,
                                             top: rank(p, labels: labels, k: settings.topK, threshold: settings.threshold),
@@ -133,7 +133,7 @@ public enum Inference {
                 last = logits
             }
             guard let logits = last else { throw InputError(path: path, problem: "no frames to classify") }
-            let p = Probabilities.softmax(logits)
+            let p = softmax(logits)
             return InputResult(frames: count, windows: nil,
                                top: rank(p, labels: labels, k: settings.topK, threshold: settings.threshold),
                                logits: settings.keepLogits ? logits : nil)
@@ -149,7 +149,7 @@ public enum Inference {
                 let logits = clip.withUnsafeBufferPointer {
                     runner.classify(clip: UnsafeBufferPointer(rebasing: $0[0..<(inWindow * frameFloats)]), frames: inWindow)
                 }
-                let p = Probabilities.softmax(logits)
+                let p = softmax(logits)
                 for i in probabilitySum.indices { probabilitySum[i] += p[i]; logitSum[i] += logits[i] }
                 windows += 1
                 inWindow = 0

@@ -101,7 +101,7 @@ public struct RunOptions: ParsableArguments {
     @Option(help: "Threads inside one frame (default: all cores divided by --jobs).")
     public var threads: Int?
 
-    @Option(help: "Input size in pixels, base models only (default: the model's, 172 for A0/A1, 224 for A2).")
+    @Option(help: "Square input size in pixels (default: the model's, 172 for A0/A1, 224 for A2).")
     public var size: Int?
 
     @Option(help: "Base models: frames per window; longer videos are cut into windows whose probabilities are averaged.")

@@ -13,7 +13,7 @@ public enum SVGPlot {
         guard let classes = track.probabilities.first?.count else { return [] }
         var peak = [Float](repeating: 0, count: classes)
         for p in track.probabilities { for c in 0..<classes where p[c] > peak[c] { peak[c] = p[c] } }
-        return Probabilities.topK(peak, k: min(count, palette.count))
+        return MoViNet.topK(peak, k: min(count, palette.count)).map(\.index)
     }
 
     public static func render(_ track: ProbabilityTrack, labels: Labels, classes count: Int, title: String) -> String {

@@ -43,7 +43,7 @@ p.add_argument('--movinet', default=os.path.join(ROOT, '.build/release/movinet')
 p.add_argument('--engine-base',
                default='{movinet} classify --model {model} {clip} --format json --logits --size {size} --fps 0 -q')
 p.add_argument('--engine-stream',
-               default='{movinet} stream --every-frame --model {model} {clip} --format jsonl --logits --fps 0 -q')
+               default='{movinet} stream --every-frame --model {model} {clip} --format jsonl --logits --size {size} --fps 0 -q')
 p.add_argument('--forms', default='prefix,folder,savedmodel', help='artifact forms to run the engine on')
 p.add_argument('--timing', action='store_true',
                help='A0 base on a 50-frame 172×172 clip: TF (XLA and not) and the engine, back to back')
