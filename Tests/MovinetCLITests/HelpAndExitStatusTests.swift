@@ -11,8 +11,8 @@ final class HelpAndExitStatusTests: XCTestCase {
     static let goldenDir = SharedFiles.packageRoot.appendingPathComponent("Tests/MovinetCLITests/Golden")
 
     static let helpCommands: [[String]] = [
-        ["classify"], ["stream"], ["models"], ["models", "list"], ["models", "download"], ["models", "path"],
-        ["models", "verify"], ["models", "remove"],
+        [], ["classify"], ["stream"], ["inspect"], ["bench"], ["models"], ["models", "list"],
+        ["models", "download"], ["models", "path"], ["models", "verify"], ["models", "remove"],
     ]
 
     func testHelpTextsMatchGolden() throws {
@@ -21,7 +21,8 @@ final class HelpAndExitStatusTests: XCTestCase {
             let result = try Binary.run(command + ["--help"])
             XCTAssertEqual(result.status, 0, command.joined(separator: " "))
             XCTAssertEqual(result.stderr, "")
-            let golden = Self.goldenDir.appendingPathComponent(command.joined(separator: "-") + ".help.txt")
+            let golden = Self.goldenDir.appendingPathComponent(
+                (command.isEmpty ? "movinet" : command.joined(separator: "-")) + ".help.txt")
             if regenerate {
                 try FileManager.default.createDirectory(at: Self.goldenDir, withIntermediateDirectories: true)
                 try result.stdout.write(to: golden, atomically: true, encoding: .utf8)
