@@ -11,8 +11,10 @@ struct BenchCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Option(help: "Model file or folder (.tflite, TF checkpoint, SavedModel).")
+    @Option(help: "Model id (see 'movinet models list') or file/folder (.tflite, TF checkpoint, SavedModel).")
     var model: String?
+
+    @OptionGroup var store: StoreOptions
 
     @Option(help: "Benchmark a built-in architecture with random weights instead: a0|a1|a2 followed by -stream, -base or -stream-int8.")
     var random: String?
@@ -41,17 +43,18 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let imported: ImportedModel
-        do {
-            imported = try random.map { try RandomWeights.model(id: $0) } ?? ModelLoader.load(path: model!)
-        } catch let error as ModelError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(3)
-        }
         let net: MoViNetModel
-        do { net = try MoViNetModel(imported) } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(3)
+        do {
+            if let random {
+                net = try MoViNetModel(try RandomWeights.model(id: random))
+            } else if let model, let entry = Catalog.models.first(where: { $0.id == model }) {
+                net = try MoViNetModel(path: try ModelResolution.store(store).resolve(entry))
+            } else {
+                net = try MoViNetModel(path: model!)
+            }
+        } catch {
+            Diagnostics.shared.fatal("movinet: \(error)")
+            throw ExitCode(ExitStatus.modelLoad.rawValue)
         }
         let side = size ?? net.info.inputSize
         let runner = try MoViNetRunner(model: net, height: side, width: side, threads: threads)
