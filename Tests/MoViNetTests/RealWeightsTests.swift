@@ -26,15 +26,25 @@ final class RealWeightsTests: XCTestCase {
             XCTAssertEqual(reference.count, frames * 600)
             let runner = try MoViNetRunner(model: model, height: 172, width: 172)
             var worst: Float = 0
+            var last: [Float] = []
             for t in 0..<frames {
                 let frame = bytes[(t * n)..<((t + 1) * n)].map { Float($0) / 255 }
                 let got = frame.withUnsafeBufferPointer { runner.step($0) }
+                last = got
                 worst = max(worst, relativeError(got, Array(reference[(t * 600)..<((t + 1) * 600)])))
                 // Same top class after every frame.
                 XCTAssertEqual(topK(got, k: 1)[0].index, topK(Array(reference[(t * 600)..<((t + 1) * 600)]), k: 1)[0].index,
                                "\(sample) frame \(t)")
             }
             XCTAssertLessThan(worst, 1e-5, sample)  // measured ≈1.1e-6 (float32 here, float64 sums there)
+            // The clip's prediction (after its last frame) is LiteRT's int8 execution's too.
+            guard let litertURL = try SharedFiles.url("reference/\(sample).litert_a0_stream_int8.logits.f32") else {
+                throw XCTSkip("LiteRT reference not available")
+            }
+            let litert = try Data(contentsOf: litertURL).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            XCTAssertEqual(litert.count, frames * 600)
+            XCTAssertEqual(topK(last, k: 1)[0].index, topK(Array(litert[((frames - 1) * 600)...]), k: 1)[0].index,
+                           "\(sample): final top-1 differs from LiteRT's")
         }
     }
 }
