@@ -65,13 +65,23 @@ final class HelpAndExitStatusTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         let notAModel = dir.appendingPathComponent("model.tflite")
         try Data("definitely not a flatbuffer".utf8).write(to: notAModel)
-        let cases: [([String], String)] = [
+        let imageClassifier = SharedFiles.packageRoot
+            .appendingPathComponent("Tests/MoViNetTests/Fixtures/tflite/image_classifier.tflite").path
+        var cases: [([String], String)] = [
             (["classify", "--cache-dir", cache, "--model", "nosuch", "x.mp4"], "movinet: nosuch: no such model id or file"),
             (["classify", "--cache-dir", cache, "--offline", "x.mp4"],
              "movinet: a0-stream-int8: not in the cache (\(cache)) and --offline forbids downloading it"),
             (["stream", "--cache-dir", cache, "--offline", "--model", "a1-stream", "x.mp4"], "movinet: a1-stream: not in the cache"),
             (["classify", "--cache-dir", cache, "--model", notAModel.path, "x.mp4"], "movinet: \(notAModel.path): "),
+            (["classify", "--cache-dir", cache, "--model", imageClassifier, "x.mp4"], "movinet: \(imageClassifier): "),
         ]
+        // The real model cut short: an error naming it, not a crash or a half-loaded model.
+        if let real = try SharedFiles.url("models/movinet_a0_stream_int8.tflite") {
+            let truncated = dir.appendingPathComponent("truncated.tflite")
+            try Data(contentsOf: real).prefix(1_000_000).write(to: truncated)
+            cases.append((["classify", "--cache-dir", cache, "--model", truncated.path, "x.mp4"],
+                          "movinet: \(truncated.path): "))
+        }
         for (arguments, message) in cases {
             let r = try Binary.run(arguments)
             XCTAssertEqual(r.status, 3, "\(arguments): \(r.stderr)")

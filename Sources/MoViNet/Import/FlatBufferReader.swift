@@ -20,7 +20,7 @@ struct FlatBuffer {
 
     func check(_ position: Int, _ size: Int, _ what: @autoclosure () -> String) throws {
         guard position >= 0, size >= 0, position <= bytes.count - size else {
-            throw FlatBufferError(message: "\(what()) at byte \(position) (+\(size)) lies outside the file (\(bytes.count) bytes)")
+            throw FlatBufferError(message: "truncated or damaged: \(what()) at byte \(position) (+\(size)) lies outside the file (\(bytes.count) bytes)")
         }
     }
 
