@@ -1,3 +1,4 @@
+// Tensor basics: shapes and zero initialisation.
 import XCTest
 import MoViNet
 

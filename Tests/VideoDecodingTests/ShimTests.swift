@@ -1,3 +1,4 @@
+// The C shims import and link: FFmpeg and giflib report their versions.
 import XCTest
 import VideoDecoding
 
