@@ -8,6 +8,7 @@ Run with the venv that has tf-models-official and ai-edge-litert (docs/tf-refere
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py a0    ../tflite-fixtures       (full size)
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py image Tests/MoViNetTests/Fixtures/tflite
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py micro_linear_gate Tests/MoViNetTests/Fixtures/tflite
+    ../movinet-ref/bin/python tools/tflite/make_fixtures.py micro96 Tests/MoViNetTests/Fixtures/tflite
 
 `tiny` monkeypatches movinet.BLOCK_SPECS with a reduced table (every block's first layer strided
 and changing channels like the real tables; block3 keeps channels with an identity residual),
@@ -117,11 +118,11 @@ def keras_logits(model, clip):
     return np.stack(out)
 
 
-def stream_models(model_id, size, classes, outdir, prefix, kinds, seed=1, clip_prefix=None):
+def stream_models(model_id, size, classes, outdir, prefix, kinds, seed=1, clip_prefix=None, frames=FRAMES):
     model = build(model_id, size, classes, seed)
     clip_prefix = clip_prefix or prefix
     rng = np.random.default_rng(101)  # the same clip for every model of a size
-    clip = rng.uniform(0, 1, (FRAMES, size, size, 3)).astype(np.float32)
+    clip = rng.uniform(0, 1, (frames, size, size, 3)).astype(np.float32)
     ref = keras_logits(model, clip)
     keras_values(model, os.path.join(outdir, f'{prefix}.keras.json'))
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,7 +144,7 @@ def stream_models(model_id, size, classes, outdir, prefix, kinds, seed=1, clip_p
                     fl = litert_logits(dq, clip)
                 fl.tofile(os.path.join(outdir, name + '.float_logits.f32'))
                 print(f'{name} dequantized: max|LiteRT float - Keras| {np.abs(fl - ref).max():.3g}')
-            print(f'{name}: {os.path.getsize(path)} B, classes {classes}, frames {FRAMES}, '
+            print(f'{name}: {os.path.getsize(path)} B, classes {classes}, frames {frames}, '
                   f'max|LiteRT-Keras| {np.abs(logits - ref).max():.3g}, max|Keras| {np.abs(ref).max():.3g}')
 
 
@@ -218,6 +219,11 @@ def main():
         movinet.BLOCK_SPECS['micro'] = MICRO_SPECS
         stream_models('micro', 32, 3, outdir, 'micro_linear_gate', ['float32'], seed=2,
                       clip_prefix='tiny_stream')
+    elif what == 'micro96':
+        # float16 at 96x96: the head's mean runs over 3x3, and float16 keeps 1/9 (and the gate's
+        # 0.16667) rounded, so the file's pooling and gate constants are not the exact ones.
+        movinet.BLOCK_SPECS['micro'] = MICRO_SPECS
+        stream_models('micro', 96, 3, outdir, 'micro96', ['float16'], seed=3, frames=2)
     elif what == 'a0':
         stream_models('a0', 172, 600, outdir, 'a0_stream_official', ['float16', 'float32'])
     elif what == 'image':

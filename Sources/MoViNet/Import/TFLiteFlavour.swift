@@ -32,6 +32,10 @@ extension TFLiteGraph {
         var gate: Gate
         var kernelScale: Float = 1
         var biasShift: Float = 0
+        /// The file's gate output over the engine's (relu6(x+3)·m with the stored m instead of
+        /// 0.16667: float16 files keep m = 0.16662598). The SE output only feeds the linear
+        /// projection conv, so the importer folds this factor into the projection kernel.
+        var outputScale: Float = 1
     }
 
     /// The SE gate after a `se_expand` conv. The converter folds the gate's affine part into the
@@ -49,11 +53,11 @@ extension TFLiteGraph {
             guard o.inputs.count == 2, o.fusedActivation == .none || o.op == .add else { return nil }
             return try uniformConstant(o.inputs[0] == input ? o.inputs[1] : o.inputs[0])?.value
         }
-        func isSixth(_ o: TFLiteOperator, _ input: Int) throws -> Bool {
-            // 0.16667 (current Model Garden) or 1/6; float16 files store it rounded to
-            // 0.16662598 (half an ulp of float16 there is 6.1e-5).
-            guard o.op == .mul, let c = try constantOperand(o, input) else { return false }
-            return abs(c - 0.16667) < 1e-4
+        /// The multiplier m of relu6(x+3)·m: 0.16667 (current Model Garden) or 1/6; float16
+        /// files store it rounded to 0.16662598 (half an ulp of float16 there is 6.1e-5).
+        func sixth(_ o: TFLiteOperator, _ input: Int) throws -> Float? {
+            guard o.op == .mul, let c = try constantOperand(o, input), abs(c - 0.16667) < 1e-4 else { return nil }
+            return c
         }
         /// clamp(·, 0, 1) as MINIMUM 1 then RELU / MAXIMUM 0, or the reverse order.
         func isUnitClamp(_ first: TFLiteOperator, _ input: Int) throws -> Bool {
@@ -79,7 +83,9 @@ extension TFLiteGraph {
         }
         switch op.fusedActivation {
         case .relu6:
-            if try isSixth(next, out) { return GateFold(gate: .hardSigmoidRelu6, biasShift: 3) }
+            if let m = try sixth(next, out) {
+                return GateFold(gate: .hardSigmoidRelu6, biasShift: 3, outputScale: m / 0.16667)
+            }
         case .none:
             if next.op == .logistic { return GateFold(gate: .sigmoid) }
             if try isUnitClamp(next, out) {
@@ -87,8 +93,8 @@ extension TFLiteGraph {
                 return GateFold(gate: .hardSigmoidLinear, kernelScale: 5, biasShift: 2.5)
             }
             if next.op == .add, next.fusedActivation == .relu6, try constantOperand(next, out) == 3,
-               let addOut = next.outputs.first, let mul = single(addOut), try isSixth(mul, addOut) {
-                return GateFold(gate: .hardSigmoidRelu6)
+               let addOut = next.outputs.first, let mul = single(addOut), let m = try sixth(mul, addOut) {
+                return GateFold(gate: .hardSigmoidRelu6, outputScale: m / 0.16667)
             }
             if next.op == .mul, try constantOperand(next, out).map({ abs($0 - 0.2) < 1e-6 }) == true,
                let mulOut = next.outputs.first, let add = single(mulOut), add.op == .add,
@@ -144,6 +150,9 @@ extension TFLiteGraph {
                 }
                 if g.kernelScale != 1 || g.biasShift != 0, let b = m.tensors[u.key + "/bias"] {
                     m.tensors[u.key + "/bias"] = Tensor(shape: b.shape, data: b.data.map { $0 * g.kernelScale - g.biasShift })
+                }
+                if g.outputScale != 1, let p = m.tensors["\(u.layer)/projection/kernel"] {
+                    m.tensors["\(u.layer)/projection/kernel"] = Tensor(shape: p.shape, data: p.data.map { $0 * g.outputScale })
                 }
                 let reduceIn = m.tensors["\(u.layer)/se/reduce/kernel"]?.shape.first ?? 0
                 let e = m.tensors["\(u.layer)/expansion/kernel"]?.shape.last ?? -1

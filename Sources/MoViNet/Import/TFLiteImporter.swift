@@ -59,9 +59,34 @@ public enum TFLiteImporter {
         try checkStrides(graph, mapping)
         try checkConstants(graph, mapping)
         let flavour = try graph.inferFlavour(&mapping)
+        try foldHeadMeanScale(graph, &mapping)
         let size = try inputSize(graph)
         return ImportedModel(source: path, format: .tflite, tensors: mapping.tensors, flavour: flavour,
                              inputSize: size)
+    }
+
+    /// The head's spatial mean is SUM over (H, W) times a stored 1/(H·W). Float16 files keep that
+    /// constant rounded (1/36 becomes 0.027770996, 2.4e-4 low), which scales every pooled feature;
+    /// the pooled features only feed the linear classifier head conv, so the file's factor over
+    /// the exact mean is folded into that conv's kernel and the engine keeps its exact mean.
+    static func foldHeadMeanScale(_ graph: TFLiteGraph, _ m: inout TFLiteMapping) throws {
+        for op in graph.ops where op.op == .sum && graph.name(op.outputs.first ?? -1).contains("head/") {
+            guard let input = op.inputs.first, let out = op.outputs.first,
+                  let users = graph.consumers[out], users.count == 1 else { continue }
+            let mul = graph.ops[users[0]]
+            guard mul.op == .mul, mul.inputs.count == 2,
+                  let c = try graph.uniformConstant(mul.inputs[0] == out ? mul.inputs[1] : mul.inputs[0])
+            else { continue }
+            let shape = graph.tensors[input].shape  // (1, T, H, W, C)
+            guard shape.count == 5 else { continue }
+            let ratio = c.value * Float(shape[2] * shape[3])
+            guard abs(ratio - 1) < 1e-2 else {
+                throw FlatBufferError(message: "\(graph.describe(mul)): the head's mean over \(shape[2])×\(shape[3]) multiplies by \(c.value), not 1/\(shape[2] * shape[3])")
+            }
+            if abs(ratio - 1) > 1e-6, let k = m.tensors["classifier/head/kernel"] {
+                m.tensors["classifier/head/kernel"] = Tensor(shape: k.shape, data: k.data.map { $0 * ratio })
+            }
+        }
     }
 
     /// Every layer has the units MoViNet needs.
