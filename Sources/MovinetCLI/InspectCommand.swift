@@ -124,21 +124,7 @@ struct InspectReport {
 
     /// One JSON object, keys in a fixed order; a failed input has only `file` and `error`.
     var json: String {
-        func str(_ v: String) -> String {
-            var out = "\""
-            for u in v.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-                default: out.unicodeScalars.append(u)
-                }
-            }
-            return out + "\""
-        }
+        func str(_ v: String) -> String { JSONText.string(v) }
         func num(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
         var fields = [("file", str(file))]
         if let error {
