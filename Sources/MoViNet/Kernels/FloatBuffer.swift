@@ -45,7 +45,7 @@ public struct Parallel: Sendable {
 
     /// Runs `body` over contiguous pieces of 0..<count (piece boundaries multiples of `granule`),
     /// piece i always on thread i; single-threaded when `work` (a rough cost) is small.
-    func run(_ count: Int, granule: Int = 1, work: Int, _ body: (Range<Int>) -> Void) {
+    public func run(_ count: Int, granule: Int = 1, work: Int, _ body: (Range<Int>) -> Void) {
         let n = min(threads, ThreadPool.maxPieces, max(1, count / max(granule, 1)))
         guard let pool, n > 1, work >= Parallel.minimumWork else { body(0..<count); return }
         let units = (count + granule - 1) / granule
