@@ -19,7 +19,7 @@ public final class MoViNetRunner {
     private var x = FloatBuffer(count: 0), y = FloatBuffer(count: 0), e = FloatBuffer(count: 0)
     private var f = FloatBuffer(count: 0), g = FloatBuffer(count: 0), s = FloatBuffer(count: 0)
     private var seZ = FloatBuffer(count: 0), seR = FloatBuffer(count: 0), seGate = FloatBuffer(count: 0)
-    private var head = FloatBuffer(count: 0), headMeans = FloatBuffer(count: 0)
+    private var head = FloatBuffer(count: 0), headMeans = FloatBuffer(count: 0), meanPartials = FloatBuffer(count: 0)
     private let pooled: FloatBuffer, hidden: FloatBuffer, logits: FloatBuffer
     private let taps: UnsafeMutablePointer<UnsafePointer<Float>>
     private let history: UnsafeMutablePointer<UnsafePointer<Float>>
@@ -88,7 +88,10 @@ public final class MoViNetRunner {
     private func ensureCapacity(_ frames: Int) {
         guard frames > capacity else { return }
         var xy = stemSize.0 * stemSize.1 * w.stemP, ee = 0, ff = 0, ss = 0, z = 0, hr = 0, gate = 0
+        let last = res.last.map { $0.outH * $0.outW } ?? stemSize.0 * stemSize.1
+        var partials = spatialMeanScratch(frames: 1, pixels: last, channels: w.headP)
         for (lw, r) in zip(w.layers, res) {
+            partials = max(partials, spatialMeanScratch(frames: 1, pixels: r.outH * r.outW, channels: lw.eP))
             xy = max(xy, r.outH * r.outW * lw.outP)
             ee = max(ee, r.inH * r.inW * lw.eP)
             ff = max(ff, r.outH * r.outW * lw.eP)
@@ -97,7 +100,6 @@ public final class MoViNetRunner {
             hr = max(hr, lw.hiddenP)
             gate = max(gate, lw.eP)
         }
-        let last = res.last.map { $0.outH * $0.outW } ?? stemSize.0 * stemSize.1
         x = FloatBuffer(count: frames * xy); y = FloatBuffer(count: frames * xy)
         e = FloatBuffer(count: frames * ee); f = FloatBuffer(count: frames * ff)
         // The temporal conv's output buffer exists only in (2+1)D models.
@@ -106,6 +108,7 @@ public final class MoViNetRunner {
         seZ = FloatBuffer(count: frames * z); seR = FloatBuffer(count: frames * hr)
         seGate = FloatBuffer(count: frames * gate)
         head = FloatBuffer(count: frames * last * w.headP); headMeans = FloatBuffer(count: frames * w.headP)
+        meanPartials = FloatBuffer(count: frames * partials)
         capacity = frames
     }
 
@@ -131,9 +134,11 @@ public final class MoViNetRunner {
                 if let temporal = lw.temporal, let tb = lw.temporalBias {
                     let ring = state.rings[i]!
                     ring.historyPointers(history)
+                    // One frame: the conv itself moves the frame into the ring's oldest slot.
                     temporalConv(f.pointer, frames: t, pixels: pout, channels: lw.eP, kt: L.kt, history: history,
-                                 weights: temporal.pointer, bias: tb.pointer, g.pointer, act, taps: taps, parallel)
-                    ring.append(f.pointer, frames: t)
+                                 weights: temporal.pointer, bias: tb.pointer, g.pointer, act, taps: taps,
+                                 recycleOldest: t == 1, parallel)
+                    if t == 1 { ring.tookOldestSlot() } else { ring.append(f.pointer, frames: t) }
                     feature = g.pointer
                 }
             }
@@ -159,7 +164,8 @@ public final class MoViNetRunner {
         let lastC = roundUp8(arch.lastChannels)
         let last = res.last.map { $0.outH * $0.outW } ?? stemSize.0 * stemSize.1
         pointwise(x.pointer, lda: lastC, rows: t * last, w.headProject, head.pointer, ldc: w.headP, act, parallel)
-        spatialMean(head.pointer, frames: t, pixels: last, channels: w.headP, headMeans.pointer)
+        spatialMean(head.pointer, frames: t, pixels: last, channels: w.headP, headMeans.pointer,
+                    partials: meanPartials.pointer, parallel)
         if flavour.causal {
             state.accumulateHead(headMeans.pointer, frames: t, into: pooled.pointer)
         } else {
@@ -177,7 +183,7 @@ public final class MoViNetRunner {
                                _ reduce: PackedMatrix, _ expand: PackedMatrix, layerIndex i: Int) {
         let eP = lw.eP
         let means = seGate.pointer   // (T, eP) frame means, then overwritten by the gates
-        spatialMean(x, frames: t, pixels: pixels, channels: eP, means)
+        spatialMean(x, frames: t, pixels: pixels, channels: eP, means, partials: meanPartials.pointer, parallel)
         let gateFn = ElementFunction(arch.flavour.gate), act = ElementFunction(arch.flavour.activation)
         if arch.flavour.se == .se2plus3d {
             state.accumulateSE(layer: i, means: means, frames: t, channels: eP, into: seZ.pointer)
@@ -191,4 +197,9 @@ public final class MoViNetRunner {
         }
         scaleChannels(x, frames: t, pixels: pixels, channels: eP, gates: seGate.pointer, parallel)
     }
+}
+
+extension FrameRing {
+    /// The oldest slot now holds the newest frame (written in place by `temporalConv`).
+    func tookOldestSlot() { head = (head + 1) % slots }
 }

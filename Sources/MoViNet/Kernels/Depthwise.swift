@@ -158,11 +158,17 @@ private func dwInterior<F: ActivationFunction, K: FixedKernel>(
 /// Causal depthwise temporal conv: y_t = f(bias + Σ_j w[j] ⊙ s_{t+j}) where s = concat(history, x)
 /// and `history(i)` gives the i-th of the kt − 1 previous frames (oldest first).
 /// x: (T, n) with n = pixels · cp; weights: (kt, cp); y: (T, n).
+/// `recycleOldest` (T = 1 only): also copy x into history[0] once each pixel has read it there, so a
+/// stream ring needs no separate pass to take in the new frame (each thread copies the pixels it
+/// just computed, which stay in its own cache).
 func temporalConv(_ x: UnsafePointer<Float>, frames: Int, pixels: Int, channels cp: Int, kt: Int,
                   history: UnsafePointer<UnsafePointer<Float>>, weights: UnsafePointer<Float>,
                   bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ f: ElementFunction,
-                  taps: UnsafeMutablePointer<UnsafePointer<Float>>, _ parallel: Parallel) {
+                  taps: UnsafeMutablePointer<UnsafePointer<Float>>, recycleOldest: Bool = false,
+                  _ parallel: Parallel) {
+    precondition(!recycleOldest || (frames == 1 && kt > 1))
     let n = pixels * cp
+    let recycle = recycleOldest ? UnsafeMutablePointer(mutating: history[0]) : nil
     for t in 0..<frames {
         for j in 0..<kt {
             let i = t + j
@@ -172,13 +178,14 @@ func temporalConv(_ x: UnsafePointer<Float>, frames: Int, pixels: Int, channels 
         let out = y + t * n
         parallel.run(pixels, work: n * kt) { range in
             switch f {
-            case .identity: temporalPixels(IdentityAct.self, tp, kt, cp, weights, bias, out, range)
-            case .relu6: temporalPixels(ReLU6Act.self, tp, kt, cp, weights, bias, out, range)
-            case .hardSwish: temporalPixels(HardSwishAct.self, tp, kt, cp, weights, bias, out, range)
-            case .swish: temporalPixels(SwishAct.self, tp, kt, cp, weights, bias, out, range)
-            case .sigmoid: temporalPixels(SigmoidAct.self, tp, kt, cp, weights, bias, out, range)
-            case .hardSigmoidRelu6: temporalPixels(HardSigmoidRelu6Act.self, tp, kt, cp, weights, bias, out, range)
-            case .hardSigmoidLinear: temporalPixels(HardSigmoidLinearAct.self, tp, kt, cp, weights, bias, out, range)
+            case .identity: temporalPixels(IdentityAct.self, tp, kt, cp, weights, bias, out, range, recycle)
+            case .relu6: temporalPixels(ReLU6Act.self, tp, kt, cp, weights, bias, out, range, recycle)
+            case .hardSwish: temporalPixels(HardSwishAct.self, tp, kt, cp, weights, bias, out, range, recycle)
+            case .swish: temporalPixels(SwishAct.self, tp, kt, cp, weights, bias, out, range, recycle)
+            case .sigmoid: temporalPixels(SigmoidAct.self, tp, kt, cp, weights, bias, out, range, recycle)
+            case .hardSigmoidRelu6: temporalPixels(HardSigmoidRelu6Act.self, tp, kt, cp, weights, bias, out, range, recycle)
+            case .hardSigmoidLinear:
+                temporalPixels(HardSigmoidLinearAct.self, tp, kt, cp, weights, bias, out, range, recycle)
             }
         }
     }
@@ -186,9 +193,11 @@ func temporalConv(_ x: UnsafePointer<Float>, frames: Int, pixels: Int, channels 
 
 private func temporalPixels<F: ActivationFunction>(
     _: F.Type, _ taps: UnsafePointer<UnsafePointer<Float>>, _ kt: Int, _ cp: Int, _ weights: UnsafePointer<Float>,
-    _ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ pixels: Range<Int>
+    _ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ pixels: Range<Int>,
+    _ recycle: UnsafeMutablePointer<Float>?
 ) {
     // HOT LOOP (about 8 % of an A0 stream frame, bound by memory traffic: kt reads per write).
+    let x = taps[kt - 1]
     for p in pixels {
         let o = p * cp
         var c = 0
@@ -198,5 +207,6 @@ private func temporalPixels<F: ActivationFunction>(
             store8(F.apply(acc + load8(bias + c)), y + o + c)
             c += 8
         }
+        if let recycle { (recycle + o).update(from: x + o, count: cp) }
     }
 }

@@ -27,29 +27,31 @@ public final class FloatBuffer: @unchecked Sendable {
 
 @inline(__always) func roundUp8(_ n: Int) -> Int { (n + 7) & ~7 }
 
-/// Splits index ranges over threads. Every output element is computed by exactly the same
-/// instruction sequence whatever the split, so results do not depend on the thread count.
+/// Splits index ranges over threads: the caller and a persistent pool of `threads − 1` workers.
+/// Every output element is computed by exactly the same instruction sequence whatever the split,
+/// so results do not depend on the thread count.
 public struct Parallel: Sendable {
     public let threads: Int
-    public init(threads: Int) { self.threads = max(1, threads) }
+    let pool: ThreadPool?
 
-    /// Runs `body` over contiguous pieces of 0..<count (piece boundaries multiples of `granule`);
-    /// single-threaded when `work` (a rough cost) is small.
-    func run(_ count: Int, granule: Int = 1, work: Int, _ body: (Range<Int>) -> Void) {
-        let n = min(threads, max(1, count / max(granule, 1)))
-        if n <= 1 || work < 150_000 { body(0..<count); return }
+    /// Below this rough cost (multiply-accumulates or loads) a region runs on the calling thread:
+    /// handing a region to the pool costs about a microsecond.
+    static let minimumWork = 20_000
+
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+        pool = self.threads > 1 ? ThreadPool(workers: self.threads - 1) : nil
+    }
+
+    /// Runs `body` over contiguous pieces of 0..<count (piece boundaries multiples of `granule`),
+    /// piece i always on thread i; single-threaded when `work` (a rough cost) is small.
+    public func run(_ count: Int, granule: Int = 1, work: Int, _ body: (Range<Int>) -> Void) {
+        let n = min(threads, ThreadPool.maxPieces, max(1, count / max(granule, 1)))
+        guard let pool, n > 1, work >= Parallel.minimumWork else { body(0..<count); return }
         let units = (count + granule - 1) / granule
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: n) { i in
-                let lo = min(count, units * i / n * granule), hi = min(count, units * (i + 1) / n * granule)
-                if lo < hi { box.value(lo..<hi) }
-            }
+        pool.run(pieces: n) { i in
+            let lo = min(count, units * i / n * granule), hi = min(count, units * (i + 1) / n * granule)
+            if lo < hi { body(lo..<hi) }
         }
     }
-}
-
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -80,11 +80,13 @@ public enum Kernels {
     }
 
     /// Per-frame spatial mean: (T, pixels, c) → (T, c).
-    public static func spatialMean(_ x: [Float], frames: Int, pixels: Int, channels c: Int) -> [Float] {
+    public static func spatialMean(_ x: [Float], frames: Int, pixels: Int, channels c: Int, threads: Int = 1) -> [Float] {
         let cp = roundUp8(c)
         let xb = padded(x, channels: c)
         let y = FloatBuffer(count: frames * cp)
-        MoViNet.spatialMean(xb.pointer, frames: frames, pixels: pixels, channels: cp, y.pointer)
+        let partials = FloatBuffer(count: spatialMeanScratch(frames: frames, pixels: pixels, channels: cp))
+        MoViNet.spatialMean(xb.pointer, frames: frames, pixels: pixels, channels: cp, y.pointer,
+                            partials: partials.pointer, Parallel(threads: threads))
         return unpadded(y.pointer, rows: frames, channels: c, stride: cp)
     }
 

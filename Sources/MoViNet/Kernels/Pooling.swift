@@ -36,16 +36,41 @@ func averagePool3x3s2(_ x: UnsafePointer<Float>, frames: Int, h: Int, w: Int, ch
     }
 }
 
-/// Per-frame spatial mean: x (T, pixels, cp) → y (T, cp) (sum in pixel order, then divided).
+/// Pixels per partial sum of `spatialMean`. Fixed, so the sums do not depend on the thread count.
+let meanBlock = 8
+
+/// Scratch floats `spatialMean` needs for `frames` frames of `pixels` pixels × cp channels.
+func spatialMeanScratch(frames: Int, pixels: Int, channels cp: Int) -> Int {
+    frames * ((pixels + meanBlock - 1) / meanBlock) * cp
+}
+
+/// Per-frame spatial mean: x (T, pixels, cp) → y (T, cp). Each block of `meanBlock` pixels is summed
+/// in pixel order (in parallel, by the threads that produced those pixels), then the block sums in
+/// block order, then divided. partials: `spatialMeanScratch` floats.
 func spatialMean(_ x: UnsafePointer<Float>, frames: Int, pixels: Int, channels cp: Int,
-                 _ y: UnsafeMutablePointer<Float>) {
+                 _ y: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>, _ parallel: Parallel) {
+    let blocks = (pixels + meanBlock - 1) / meanBlock
+    parallel.run(frames * blocks, work: frames * pixels * cp) { range in
+        for i in range {
+            let t = i / blocks, b = i % blocks
+            let p0 = b * meanBlock, p1 = min(pixels, p0 + meanBlock)
+            var c = 0
+            while c < cp {
+                var acc = SIMD8<Float>()
+                var p = x + (t * pixels + p0) * cp + c
+                for _ in p0..<p1 { acc += load8(p); p += cp }
+                store8(acc, partials + i * cp + c)
+                c += 8
+            }
+        }
+    }
     let d = Float(pixels)
     for t in 0..<frames {
         var c = 0
         while c < cp {
             var acc = SIMD8<Float>()
-            var p = x + t * pixels * cp + c
-            for _ in 0..<pixels { acc += load8(p); p += cp }
+            var p = partials + t * blocks * cp + c
+            for _ in 0..<blocks { acc += load8(p); p += cp }
             store8(acc / d, y + t * cp + c)
             c += 8
         }
