@@ -38,6 +38,9 @@ public struct Parallel: Sendable {
     /// handing a region to the pool costs about a microsecond.
     static let minimumWork = 20_000
 
+    /// Worker threads alive in this process, over all pools (they end with their pool).
+    public static var liveWorkers: Int { ThreadPool.liveWorkers }
+
     public init(threads: Int) {
         self.threads = max(1, threads)
         pool = self.threads > 1 ? ThreadPool(workers: self.threads - 1) : nil

@@ -36,6 +36,9 @@ final class ThreadPool: Sendable {
     /// The most pieces one job can have.
     static let maxPieces = PoolCore.maxPieces
 
+    /// Worker threads alive in this process, over all pools.
+    static var liveWorkers: Int { PoolCore.liveWorkers.load(ordering: .sequentiallyConsistent) }
+
     /// Runs body(0), …, body(pieces − 1) on the caller and the workers; returns when all are done.
     func run(pieces: Int, _ body: (Int) -> Void) {
         precondition(pieces >= 1 && pieces <= PoolCore.maxPieces)
@@ -132,7 +135,13 @@ final class PoolCore: @unchecked Sendable {
     }
 
     /// A worker's life: wait for a new generation (spinning, then asleep), take part, repeat.
+    /// Worker threads alive in this process, over all pools (for the tests: they must end with
+    /// their pool).
+    static let liveWorkers = Atomic<Int>(0)
+
     func workerLoop(me: Int, threads: Int) {
+        PoolCore.liveWorkers.add(1, ordering: .sequentiallyConsistent)
+        defer { PoolCore.liveWorkers.subtract(1, ordering: .sequentiallyConsistent) }
         var seen = PoolCore.generation(state.load(ordering: .acquiring))
         while true {
             var s = state.load(ordering: .acquiring)
