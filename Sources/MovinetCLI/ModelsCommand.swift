@@ -17,6 +17,23 @@ struct ModelsCommand: ParsableCommand {
         return entry
     }
 
+    /// Runs `action` on every entry; a failure is one `movinet:` line on stderr (after
+    /// `onFailure`), the others still run, and the command then exits with status 1.
+    static func forEach(_ entries: [CatalogEntry], onFailure: (CatalogEntry) -> Void = { _ in },
+                        _ action: (CatalogEntry) throws -> Void) throws {
+        var failed = false
+        for entry in entries {
+            do {
+                try action(entry)
+            } catch {
+                onFailure(entry)
+                Diagnostics.shared.fatal("movinet: \(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(ExitStatus.someFailed.rawValue) }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the model ids, what each is, and whether it is cached.")
         @OptionGroup var store: StoreOptions
@@ -57,18 +74,11 @@ struct ModelsCommand: ParsableCommand {
                     if let l = e.labels.flatMap(Catalog.entry), !entries.contains(l) { entries.append(l) }
                 }
             }
-            var failed = false
-            for entry in entries {
-                do {
-                    let path = force ? try store.download(entry) : try store.resolve(entry)
-                    Diagnostics.shared.clearProgress()
-                    StandardOutput.write(path + "\n")
-                } catch {
-                    Diagnostics.shared.fatal("movinet: \(error)")
-                    failed = true
-                }
+            try ModelsCommand.forEach(entries) { entry in
+                let path = force ? try store.download(entry) : try store.resolve(entry)
+                Diagnostics.shared.clearProgress()
+                StandardOutput.write(path + "\n")
             }
-            if failed { throw ExitCode(ExitStatus.someFailed.rawValue) }
         }
     }
 
@@ -101,18 +111,10 @@ struct ModelsCommand: ParsableCommand {
         func run() throws {
             let store = ModelResolution.store(store)
             let entries = try id.map { [try ModelsCommand.entry($0)] } ?? Catalog.all.filter { store.cachedPath($0) != nil }
-            var failed = false
-            for entry in entries {
-                do {
-                    try store.verify(entry)
-                    StandardOutput.write("\(entry.id): ok\n")
-                } catch {
-                    StandardOutput.write("\(entry.id): FAILED\n")
-                    Diagnostics.shared.fatal("movinet: \(error)")
-                    failed = true
-                }
+            try ModelsCommand.forEach(entries, onFailure: { StandardOutput.write("\($0.id): FAILED\n") }) { entry in
+                try store.verify(entry)
+                StandardOutput.write("\(entry.id): ok\n")
             }
-            if failed { throw ExitCode(ExitStatus.someFailed.rawValue) }
         }
     }
 
