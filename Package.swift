@@ -2,11 +2,17 @@
 // movinet: a command-line video action classifier (MoViNet A0–A2, base and stream) in pure Swift.
 import PackageDescription
 
-// AVX2/FMA code generation. Without it `SIMD.addingProduct` becomes a library call per lane
-// (measured ~130x slower). Applied to debug builds too so that debug tests stay usable.
+// Code generation flags, decided by the architecture of the machine that evaluates this manifest.
+// On x86-64, AVX2/FMA code generation: without it `SIMD.addingProduct` becomes a library call per
+// lane (measured ~130x slower). Applied to debug builds too so that debug tests stay usable. On
+// other architectures (arm64: Apple Silicon, Graviton, Raspberry Pi) no flag is needed: Swift SIMD
+// lowers to NEON, which is part of the base arm64 target.
+#if arch(x86_64)
 let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
-let optimise: [SwiftSetting] = [
-    .unsafeFlags(["-Xcc", "-march=x86-64-v3"]),
+#else
+let simdFlags: [SwiftSetting] = []
+#endif
+let optimise: [SwiftSetting] = simdFlags + [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
@@ -15,26 +21,31 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "movinet", targets: ["movinet"]),
+        .library(name: "MoViNetKit", targets: ["MoViNetKit"]),
         .library(name: "VideoDecoding", targets: ["VideoDecoding"]),
         .library(name: "MoViNet", targets: ["MoViNet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
-            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
-        .systemLibrary(name: "CGIFLib", providers: [.apt(["libgif-dev"])]),
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]),
+                        .brew(["ffmpeg"])]),
+        .systemLibrary(name: "CGIFLib", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "CGIFLib"], swiftSettings: optimise),
         .target(name: "MoViNet", swiftSettings: optimise),
+        .target(name: "MoViNetKit", dependencies: ["VideoDecoding", "MoViNet", "CZlib"], swiftSettings: simdFlags),
         .target(
             name: "MovinetCLI",
             dependencies: [
-                "VideoDecoding", "MoViNet",
+                "MoViNetKit", "VideoDecoding", "MoViNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: optimise),
+            swiftSettings: simdFlags),
         .executableTarget(name: "movinet", dependencies: ["MovinetCLI"], swiftSettings: simdFlags),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
@@ -43,7 +54,11 @@ let package = Package(
             name: "MoViNetTests", dependencies: ["MoViNet", "TestSupport"], exclude: ["Fixtures"],
             swiftSettings: simdFlags),
         .testTarget(
-            name: "MovinetCLITests", dependencies: ["MovinetCLI", "VideoDecoding", "MoViNet", "TestSupport"],
+            name: "MoViNetKitTests", dependencies: ["MoViNetKit", "MoViNet", "VideoDecoding", "TestSupport"],
+            swiftSettings: simdFlags),
+        .testTarget(
+            name: "MovinetCLITests",
+            dependencies: ["MovinetCLI", "MoViNetKit", "VideoDecoding", "MoViNet", "TestSupport"],
             exclude: ["Golden"], swiftSettings: simdFlags),
     ]
 )

@@ -11,6 +11,7 @@
 #include <libavutil/log.h>
 #include <libavutil/mem.h>
 #include <libavutil/pixdesc.h>
+#include <libavutil/sha.h>
 
 static inline int movinet_averror(int e) { return AVERROR(e); }
 static inline int movinet_averror_eof(void) { return AVERROR_EOF; }

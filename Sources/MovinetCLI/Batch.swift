@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import MoViNetKit
 import MoViNet
 
 public struct BatchRequest {

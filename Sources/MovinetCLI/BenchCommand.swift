@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import MoViNetKit
 import MoViNet
 
 struct BenchCommand: ParsableCommand {

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import MoViNetKit
 
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

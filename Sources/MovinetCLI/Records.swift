@@ -2,6 +2,7 @@
 // (so parallel jobs can be printed in input order); the document's header and footer wrap them.
 
 import Foundation
+import MoViNetKit
 
 public struct RecordWriter: Sendable {
     public let format: OutputFormat

@@ -2,6 +2,7 @@
 // (seconds on x, probability on y, one labelled line per class, legend), like the TF Hub tutorial.
 
 import Foundation
+import MoViNetKit
 import MoViNet
 
 public enum SVGPlot {

@@ -3,8 +3,10 @@
 
 import Foundation
 import XCTest
+import TestSupport
 
 import MovinetCLI
+import MoViNetKit
 
 final class ShardTests: XCTestCase {
     func testParsing() {
@@ -71,14 +73,14 @@ final class InputExpansionTests: XCTestCase {
     }
 
     func testContentSniffing() {
-        XCTAssertTrue(Inputs.isMedia(header: [UInt8](gif)))
-        XCTAssertTrue(Inputs.isMedia(header: [UInt8](mp4)))
-        XCTAssertTrue(Inputs.isMedia(header: [UInt8](npy)))
-        XCTAssertTrue(Inputs.isMedia(header: [0x1A, 0x45, 0xDF, 0xA3, 0, 0]))          // Matroska/WebM
-        XCTAssertTrue(Inputs.isMedia(header: Array("RIFF\0\0\0\0AVI LIST".utf8)))
-        XCTAssertFalse(Inputs.isMedia(header: Array("RIFF\0\0\0\0WAVEfmt ".utf8)))
-        XCTAssertFalse(Inputs.isMedia(header: Array("%PDF-1.4".utf8)))
-        XCTAssertFalse(Inputs.isMedia(header: []))
+        XCTAssertTrue(MediaFiles.isMedia(header: [UInt8](gif)))
+        XCTAssertTrue(MediaFiles.isMedia(header: [UInt8](mp4)))
+        XCTAssertTrue(MediaFiles.isMedia(header: [UInt8](npy)))
+        XCTAssertTrue(MediaFiles.isMedia(header: [0x1A, 0x45, 0xDF, 0xA3, 0, 0]))          // Matroska/WebM
+        XCTAssertTrue(MediaFiles.isMedia(header: Array("RIFF\0\0\0\0AVI LIST".utf8)))
+        XCTAssertFalse(MediaFiles.isMedia(header: Array("RIFF\0\0\0\0WAVEfmt ".utf8)))
+        XCTAssertFalse(MediaFiles.isMedia(header: Array("%PDF-1.4".utf8)))
+        XCTAssertFalse(MediaFiles.isMedia(header: []))
     }
 }
 

@@ -60,11 +60,3 @@ enum Binary {
                          stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 }
-
-/// A fresh temporary folder removed when the test ends.
-func temporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("movinet-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}

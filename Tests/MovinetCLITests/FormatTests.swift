@@ -6,6 +6,7 @@ import XCTest
 
 import MoViNet
 import MovinetCLI
+import MoViNetKit
 
 final class FormatTests: XCTestCase {
     let top = [RankedLabel(index: 3, label: "jumping jacks", probability: 0.9),

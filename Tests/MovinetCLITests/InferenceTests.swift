@@ -4,9 +4,11 @@
 
 import Foundation
 import XCTest
+import TestSupport
 
 import MoViNet
 import MovinetCLI
+import MoViNetKit
 
 /// Frames whose pixels all equal frame index / 100.
 final class CountingFrames: FrameStream {

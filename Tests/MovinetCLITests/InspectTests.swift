@@ -3,6 +3,8 @@
 
 import Foundation
 import MovinetCLI
+import VideoDecoding
+import MoViNetKit
 import TestSupport
 import XCTest
 

@@ -9,6 +9,7 @@ import XCTest
 
 import MoViNet
 import MovinetCLI
+import MoViNetKit
 import TestSupport
 
 final class LabelsTests: XCTestCase {

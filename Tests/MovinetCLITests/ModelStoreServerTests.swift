@@ -6,6 +6,8 @@ import XCTest
 
 import MoViNet
 import MovinetCLI
+import VideoDecoding
+import MoViNetKit
 import TestSupport
 
 final class ModelStoreServerTests: XCTestCase {
@@ -204,31 +206,4 @@ final class ModelStoreServerTests: XCTestCase {
         let path = try Binary.run(["models", "path", "kinetics-600-labels", "--cache-dir", cache.path])
         XCTAssertEqual(path.status, 1)
     }
-}
-
-/// Writes a .tar.gz with the given entries (names used verbatim, including `../`) using Python's
-/// tarfile, an independent tar writer.
-func makeTarGz(_ url: URL, entries: [String: String], symlinks: [String: String] = [:]) throws {
-    let spec = try JSONSerialization.data(withJSONObject: ["files": entries, "links": symlinks])
-    let script = """
-    import io, json, sys, tarfile
-    spec = json.loads(sys.stdin.read())
-    with tarfile.open(sys.argv[1], "w:gz") as t:
-        for name, text in sorted(spec["files"].items()):
-            data = text.encode(); info = tarfile.TarInfo(name); info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-        for name, target in sorted(spec["links"].items()):
-            info = tarfile.TarInfo(name); info.type = tarfile.SYMTYPE; info.linkname = target
-            t.addfile(info)
-    """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, url.path]
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    input.fileHandleForWriting.write(spec)
-    try input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 { throw XCTSkip("python3 tarfile unavailable") }
 }

@@ -5,6 +5,7 @@
 
 import Foundation
 import XCTest
+import TestSupport
 
 final class TestHTTPServer {
     let root: URL

@@ -26,7 +26,7 @@ public protocol FrameStream: AnyObject {
 /// Frame streams for inputs: `.npy` files are recognised by content, everything else is decoded.
 public enum FrameStreams {
     public static func open(_ input: String, size: Int, fps: Double, centerCrop: Bool) throws -> FrameStream {
-        if !Inputs.isURL(input), isNpy(input) { return try NpyFrames(path: input, size: size, fps: fps) }
+        if !MediaFiles.isURL(input), isNpy(input) { return try NpyFrames(path: input, size: size, fps: fps) }
         return try VideoFrames(path: input, size: size, fps: fps, centerCrop: centerCrop)
     }
 

@@ -3,7 +3,7 @@
 import Foundation
 import XCTest
 
-import MovinetCLI
+import VideoDecoding
 
 final class SHA256Tests: XCTestCase {
     func testKnownVectors() {
@@ -20,7 +20,7 @@ final class SHA256Tests: XCTestCase {
     func testIncrementalUpdatesMatchOneShot() {
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
         for split in [0, 1, 55, 56, 63, 64, 65, 999] {
-            var h = SHA256()
+            let h = SHA256()
             h.update(Array(bytes[..<split]))
             h.update(Array(bytes[split...]))
             XCTAssertEqual(SHA256.hex(h.finalize()), SHA256.hexDigest(bytes), "split at \(split)")

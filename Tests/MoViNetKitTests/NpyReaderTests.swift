@@ -4,7 +4,8 @@
 import Foundation
 import XCTest
 
-import MovinetCLI
+import MoViNetKit
+import TestSupport
 
 final class NpyReaderTests: XCTestCase {
     /// A version-1 .npy file: magic, header padded to a multiple of 64 bytes, then the data.

@@ -1,4 +1,4 @@
-// Unpacks .tar.gz archives (gzip -dc as a subprocess, tar parsed here) without ever writing
+// Unpacks .tar.gz archives (gzip through zlib, tar parsed here) without ever writing
 // outside the target folder: absolute paths, `..` components and links are refused.
 
 import Foundation
@@ -10,32 +10,13 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
 }
 
 public enum TarExtractor {
-    /// Decompresses `archive` (gzip) into a temporary tar beside `directory`, then extracts it.
+    /// Decompresses `archive` (gzip, through zlib) into a temporary tar beside `directory`, then
+    /// extracts it.
     public static func extractTarGz(_ archive: String, into directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tarPath = directory + ".tar"
-        _ = FileManager.default.createFile(atPath: tarPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: tarPath) }
-        guard let out = FileHandle(forWritingAtPath: tarPath) else {
-            throw ArchiveError(path: archive, problem: "cannot create \(tarPath)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-dc", "--", archive]
-        process.standardOutput = out
-        let errPipe = Pipe()
-        process.standardError = errPipe
-        do { try process.run() } catch {
-            try? out.close()
-            throw ArchiveError(path: archive, problem: "cannot run gzip: \(error)")
-        }
-        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? out.close()
-        guard process.terminationStatus == 0 else {
-            let detail = String(decoding: errData, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-            throw ArchiveError(path: archive, problem: "not a valid gzip file (\(detail))")
-        }
+        try Gunzip.decompress(archive, to: tarPath, displayName: archive)
         try extractTar(tarPath, into: directory, displayName: archive)
     }
 

@@ -4,7 +4,8 @@
 import Foundation
 import XCTest
 
-import MovinetCLI
+import MoViNetKit
+import TestSupport
 
 final class TarExtractorTests: XCTestCase {
     func extract(_ entries: [String: String], links: [String: String] = [:]) throws -> (URL, URL, Error?) {

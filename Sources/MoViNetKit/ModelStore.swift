@@ -3,6 +3,7 @@
 
 import Foundation
 import MoViNet
+import VideoDecoding
 
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public let subject: String
@@ -229,7 +230,7 @@ public final class ModelStore: @unchecked Sendable {
     public static func sha256(ofFile path: String) throws -> String {
         guard let h = FileHandle(forReadingAtPath: path) else { throw StoreError(path, "cannot read") }
         defer { try? h.close() }
-        var digest = SHA256()
+        let digest = SHA256()
         while let chunk = try h.read(upToCount: 1 << 20), !chunk.isEmpty {
             chunk.withUnsafeBytes { digest.update($0) }
         }
