@@ -17,14 +17,20 @@ public struct SampledFrame {
     }
 }
 
+/// The model-input frames of one input, one at a time.
 public protocol FrameStream: AnyObject {
+    /// The next sampled, preprocessed frame, or nil at the end.
     func next() throws -> SampledFrame?
     /// Non-fatal problems seen so far.
     var warnings: [String] { get }
+    /// The side of the square frames in pixels.
+    var frameSize: Int { get }
 }
 
 /// Frame streams for inputs: `.npy` files are recognised by content, everything else is decoded.
 public enum FrameStreams {
+    /// Opens `input` (a file, URL, `-` or `.npy` array) for a model of `size`×`size` pixels,
+    /// sampled at `fps` (0: every frame).
     public static func open(_ input: String, size: Int, fps: Double, centerCrop: Bool) throws -> FrameStream {
         if !MediaFiles.isURL(input), isNpy(input) { return try NpyFrames(path: input, size: size, fps: fps) }
         return try VideoFrames(path: input, size: size, fps: fps, centerCrop: centerCrop)
@@ -42,7 +48,7 @@ public enum FrameStreams {
 /// Timestamps are the sampling grid's (k / fps), or the decoded frame's own with `fps` 0.
 public final class VideoFrames: FrameStream {
     private let frames: SampledFrames
-    private let size: Int
+    public let frameSize: Int
     private let fps: Double
     private let centerCrop: Bool
     private var emitted = 0
@@ -51,7 +57,7 @@ public final class VideoFrames: FrameStream {
 
     public init(path: String, size: Int, fps: Double, centerCrop: Bool) throws {
         frames = try SampledFrames(path: path, fps: fps)
-        self.size = size
+        frameSize = size
         self.fps = fps
         self.centerCrop = centerCrop
     }
@@ -65,7 +71,7 @@ public final class VideoFrames: FrameStream {
             pixels = cached.pixels
         } else {
             pixels = Preprocess.modelInput(rgb: frame.rgb, width: frame.width, height: frame.height,
-                                           size: size, centerCrop: centerCrop)
+                                           size: frameSize, centerCrop: centerCrop)
             cached = (frame.index, pixels)
         }
         defer { emitted += 1 }
@@ -78,13 +84,13 @@ public final class VideoFrames: FrameStream {
 /// Frames at the model size are fed as given; uint8 frames of another size are resized.
 public final class NpyFrames: FrameStream {
     private let reader: NpyReader
-    private let size: Int
+    public let frameSize: Int
     private let rate: Double
     private var emitted = 0
 
     public init(path: String, size: Int, fps: Double) throws {
         reader = try NpyReader(path: path)
-        self.size = size
+        frameSize = size
         rate = fps > 0 ? fps : 5
         if (reader.height != size || reader.width != size) && reader.dtype == .float32 {
             throw NpyError(path: path, problem:
@@ -96,12 +102,12 @@ public final class NpyFrames: FrameStream {
 
     public func next() throws -> SampledFrame? {
         let pixels: [Float]
-        if reader.height == size && reader.width == size {
+        if reader.height == frameSize && reader.width == frameSize {
             guard let f = try reader.nextFrame() else { return nil }
             pixels = f
         } else {
             guard let bytes = try reader.nextFrameBytes() else { return nil }
-            pixels = Preprocess.modelInput(rgb: bytes, width: reader.width, height: reader.height, size: size)
+            pixels = Preprocess.modelInput(rgb: bytes, width: reader.width, height: reader.height, size: frameSize)
         }
         defer { emitted += 1 }
         return SampledFrame(index: emitted, timestamp: Double(emitted) / rate, pixels: pixels)

@@ -1,90 +1,16 @@
-// Runs one input through the model: stream models frame by frame, base models in windows whose
-// probabilities are averaged. Produces per-frame results (for --every-frame) and the input's result.
+// Runs one input's sampled frames through a model runner: stream models frame by frame, base
+// models in windows whose probabilities are averaged. The synchronous core under VideoClassifier.
 
 import Foundation
 import MoViNet
 
-/// A label with its rank data.
-public struct RankedLabel: Sendable, Equatable {
-    public var index: Int
-    public var label: String
-    public var probability: Float
-
-    public init(index: Int, label: String, probability: Float) {
-        self.index = index
-        self.label = label
-        self.probability = probability
-    }
-}
-
-/// The prediction after one sampled frame (stream models).
-public struct FrameResult: Sendable {
-    public var frame: Int
-    public var timestamp: Double
-    public var top: [RankedLabel]
-    public var logits: [Float]?
-
-    public init(frame: Int, timestamp: Double, top: [RankedLabel], logits: [Float]?) {
-        self.frame = frame
-        self.timestamp = timestamp
-        self.top = top
-        self.logits = logits
-    }
-}
-
-/// The prediction for a whole input.
-public struct InputResult: Sendable {
-    public var frames: Int            // sampled frames fed to the model
-    public var windows: Int?          // base models: windows averaged
-    public var top: [RankedLabel]
-    public var logits: [Float]?       // stream: after the last frame; base: mean over windows
-
-    public init(frames: Int, windows: Int?, top: [RankedLabel], logits: [Float]?) {
-        self.frames = frames
-        self.windows = windows
-        self.top = top
-        self.logits = logits
-    }
-}
-
-/// Everything about processing that is the same for every input.
-public struct InferenceSettings: Sendable {
-    public var topK: Int
-    public var threshold: Float
-    public var keepLogits: Bool
-    public var fps: Double
-    public var size: Int
-    public var window: Int
-    public var centerCrop: Bool
-    public var everyFrame: Bool
-    /// Keep every frame's full probability vector (for the plot).
-    public var keepProbabilities: Bool
-
-    public init(topK: Int, threshold: Float, keepLogits: Bool, fps: Double, size: Int, window: Int,
-                centerCrop: Bool, everyFrame: Bool, keepProbabilities: Bool) {
-        self.topK = topK
-        self.threshold = threshold
-        self.keepLogits = keepLogits
-        self.fps = fps
-        self.size = size
-        self.window = window
-        self.centerCrop = centerCrop
-        self.everyFrame = everyFrame
-        self.keepProbabilities = keepProbabilities
-    }
-}
-
-/// Probabilities over time, for `--plot`.
-public struct ProbabilityTrack: Sendable {
-    public var timestamps: [Double] = []
-    public var probabilities: [[Float]] = []   // (frames, classes)
-    public init() {}
-}
-
-/// What inference needs from a model runner: MoViNetRunner, or a test double.
+/// What inference needs from a model runner: `MoViNetRunner`, or a test double.
 public protocol FrameClassifier: AnyObject {
+    /// Stream (frame by frame, carried state) or base (whole clips).
     var classifierKind: ModelKind { get }
+    /// Number of logits.
     var classCount: Int { get }
+    /// Clears the stream state (between inputs).
     func reset()
     /// Stream: one frame (S·S·3 floats) in, the logits after it out.
     func step(_ frame: UnsafeBufferPointer<Float>) -> [Float]
@@ -97,8 +23,25 @@ extension MoViNetRunner: FrameClassifier {
     public var classCount: Int { model.info.numClasses }
 }
 
+/// The ranking and windowing settings shared by every input.
+public struct InferenceSettings: Sendable, Equatable {
+    /// Classes ranked per result.
+    public var topK: Int
+    /// Ranked classes below this probability are left out.
+    public var threshold: Float
+    /// Base models: frames per window.
+    public var window: Int
+
+    public init(topK: Int, threshold: Float, window: Int) {
+        self.topK = topK
+        self.threshold = threshold
+        self.window = window
+    }
+}
+
+/// Runs inputs through runners (the per-input loop behind ``VideoClassifier``).
 public enum Inference {
-    /// The top-k labels with probability ≥ threshold.
+    /// The top-k labels with probability ≥ threshold, most probable first (ties: lower index first).
     public static func rank(_ probabilities: [Float], labels: Labels, k: Int, threshold: Float) -> [RankedLabel] {
         MoViNet.topK(probabilities, k: k).map(\.index)
             .filter { probabilities[$0] >= threshold }
@@ -106,39 +49,48 @@ public enum Inference {
                                probability: probabilities[$0]) }
     }
 
-    /// Runs `frames` through `runner`. `onFrame` gets each sampled frame's result when
-    /// `settings.everyFrame` (stream models only).
+    /// Runs `frames` through `runner` (reset first) and returns the input's classification.
+    ///
+    /// - Parameters:
+    ///   - perFrame: stream models only: call `onFrame` with every sampled frame's prediction.
+    ///   - onFrame: receives each frame's prediction, in order; throwing stops the run.
+    ///   - onProgress: called with 1 after each sampled frame.
+    ///   - isCancelled: polled between frames; when it says so the run throws ``MoViNetKitError/cancelled``.
+    /// - Throws: ``MoViNetKitError/input(path:problem:)`` for decoding problems and inputs without
+    ///   frames, ``MoViNetKitError/cancelled``, or what `onFrame` throws.
     public static func run(_ frames: FrameStream, runner: FrameClassifier, labels: Labels, settings: InferenceSettings,
-                           path: String, track: inout ProbabilityTrack?,
-                           onFrame: (FrameResult) -> Void, onProgress: (Int) -> Void) throws -> InputResult {
+                           path: String, perFrame: Bool = false,
+                           onFrame: (FramePrediction) throws -> Void = { _ in }, onProgress: (Int) -> Void = { _ in },
+                           isCancelled: () -> Bool = { false }) throws -> Classification {
         runner.reset()
+        func nextFrame() throws -> SampledFrame? {
+            if isCancelled() { throw MoViNetKitError.cancelled }
+            do { return try frames.next() } catch { throw MoViNetKitError.input(error, path: path) }
+        }
         switch runner.classifierKind {
         case .stream:
             var last: [Float]?
             var count = 0
-            while let frame = try frames.next() {
+            while let frame = try nextFrame() {
                 let logits = frame.pixels.withUnsafeBufferPointer { runner.step($0) }
                 count += 1
                 onProgress(1)
-                if settings.everyFrame || track != nil {
+                if perFrame {
                     let p = softmax(logits)
-                    if settings.everyFrame {
-                        onFrame(FrameResult(frame: frame.index, timestamp: frame.timestamp,
-                                            top: rank(p, labels: labels, k: settings.topK, threshold: settings.threshold),
-                                            logits: settings.keepLogits ? logits : nil))
-                    }
-                    track?.timestamps.append(frame.timestamp)
-                    track?.probabilities.append(p)
+                    try onFrame(FramePrediction(index: frame.index, timestamp: frame.timestamp,
+                                                top: rank(p, labels: labels, k: settings.topK,
+                                                          threshold: settings.threshold),
+                                                probabilities: p, logits: logits))
                 }
                 last = logits
             }
-            guard let logits = last else { throw InputError(path: path, problem: "no frames to classify") }
+            guard let logits = last else { throw MoViNetKitError.input(path: path, problem: "no frames to classify") }
             let p = softmax(logits)
-            return InputResult(frames: count, windows: nil,
-                               top: rank(p, labels: labels, k: settings.topK, threshold: settings.threshold),
-                               logits: settings.keepLogits ? logits : nil)
+            return Classification(frames: count, windows: nil,
+                                  top: rank(p, labels: labels, k: settings.topK, threshold: settings.threshold),
+                                  probabilities: p, logits: logits, warnings: frames.warnings)
         case .base:
-            let frameFloats = settings.size * settings.size * 3
+            let frameFloats = frames.frameSize * frames.frameSize * 3
             var clip = [Float](repeating: 0, count: settings.window * frameFloats)   // (window, S, S, 3)
             var inWindow = 0
             var count = 0
@@ -154,7 +106,7 @@ public enum Inference {
                 windows += 1
                 inWindow = 0
             }
-            while let frame = try frames.next() {
+            while let frame = try nextFrame() {
                 clip.replaceSubrange((inWindow * frameFloats)..<((inWindow + 1) * frameFloats), with: frame.pixels)
                 inWindow += 1
                 count += 1
@@ -162,22 +114,12 @@ public enum Inference {
                 if inWindow == settings.window { flush() }
             }
             if inWindow > 0 { flush() }
-            guard windows > 0 else { throw InputError(path: path, problem: "no frames to classify") }
+            guard windows > 0 else { throw MoViNetKitError.input(path: path, problem: "no frames to classify") }
             let mean = probabilitySum.map { $0 / Float(windows) }
-            return InputResult(frames: count, windows: windows,
-                               top: rank(mean, labels: labels, k: settings.topK, threshold: settings.threshold),
-                               logits: settings.keepLogits ? logitSum.map { $0 / Float(windows) } : nil)
+            return Classification(frames: count, windows: windows,
+                                  top: rank(mean, labels: labels, k: settings.topK, threshold: settings.threshold),
+                                  probabilities: mean, logits: logitSum.map { $0 / Float(windows) },
+                                  warnings: frames.warnings)
         }
     }
-}
-
-/// An input that could not be classified, for reasons outside the decoder and the `.npy` reader.
-public struct InputError: Error, CustomStringConvertible, Sendable {
-    public let path: String
-    public let problem: String
-    public init(path: String, problem: String) {
-        self.path = path
-        self.problem = problem
-    }
-    public var description: String { "\(path): \(problem)" }
 }

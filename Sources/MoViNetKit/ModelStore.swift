@@ -38,6 +38,17 @@ public final class ModelStore: @unchecked Sendable {
         self.structuralCheck = structuralCheck
     }
 
+    /// The store as the environment configures it: the cache folder from `cacheDir`, else
+    /// `$MOVINET_CACHE`, `$XDG_CACHE_HOME/movinet` or `~/.cache/movinet`; the mirror from `baseURL`,
+    /// else `$MOVINET_MODEL_BASE_URL`; the idle timeout from `$MOVINET_DOWNLOAD_TIMEOUT` (30 s).
+    public static func standard(cacheDir: String? = nil, baseURL: URL? = nil, offline: Bool = false,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> ModelStore {
+        let dir = defaultCacheDir(option: cacheDir, environment: environment)
+        let base = baseURL ?? environment["MOVINET_MODEL_BASE_URL"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
+        let timeout = environment["MOVINET_DOWNLOAD_TIMEOUT"].flatMap(TimeInterval.init) ?? 30
+        return ModelStore(cacheDir: dir, baseURL: base, offline: offline, idleTimeout: timeout)
+    }
+
     /// `--cache-dir`, else `$MOVINET_CACHE`, else `$XDG_CACHE_HOME/movinet`, else `~/.cache/movinet`.
     public static func defaultCacheDir(option: String?, environment: [String: String]) -> String {
         if let option, !option.isEmpty { return option }

@@ -1,10 +1,11 @@
 // The work shared by `classify` and `stream`: expand and shard the inputs, load the model, run
-// the inputs on --jobs workers, print records in input order, and pick the exit status.
+// the inputs on --jobs tasks through MoViNetKit, print records in input order, and pick the exit
+// status.
 
 import ArgumentParser
 import Foundation
-import MoViNetKit
 import MoViNet
+import MoViNetKit
 
 public struct BatchRequest {
     public var inputs: InputOptions
@@ -16,7 +17,9 @@ public struct BatchRequest {
 
 public enum Batch {
     /// Runs a whole batch; throws ExitCode(1) when some inputs failed, 2 for usage, 3 for the model.
-    public static func run(_ request: BatchRequest, loaded: () throws -> LoadedModel) throws {
+    /// `check` may refuse the loaded classifier (it prints why and throws an ExitCode).
+    public static func run(_ request: BatchRequest, model: ModelOptions,
+                           check: (VideoClassifier) throws -> Void = { _ in }) async throws {
         let diagnostics = Diagnostics.shared
         diagnostics.quiet = request.output.quiet
         var inputs = Inputs.expand(request.inputs.inputs)
@@ -25,63 +28,67 @@ public enum Batch {
             diagnostics.fatal("movinet: --plot needs exactly one input, got \(inputs.count)")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
-        let loaded = try loaded()
-        let info = loaded.model.info
-        if request.everyFrame && info.kind != .stream {
-            diagnostics.fatal("movinet: \(loaded.name): --every-frame needs a stream model (e.g. a0-stream-int8)")
+        let jobs = max(1, min(request.inputs.jobs, max(1, inputs.count)))
+        let options = ClassifierOptions(
+            fps: request.run.fps, size: request.run.size, centerCrop: request.run.centerCrop,
+            threads: request.run.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
+            topK: request.output.topK, threshold: Float(request.output.threshold), window: request.run.window)
+        let classifier = try ModelResolution.classifier(model, options: options)
+        try check(classifier)
+        if request.everyFrame && classifier.kind != .stream {
+            diagnostics.fatal("movinet: \(model.model): --every-frame needs a stream model (e.g. a0-stream-int8)")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
-        let size = request.run.size ?? info.inputSize
-        let jobs = max(1, min(request.inputs.jobs, max(1, inputs.count)))
-        let threads = request.run.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
-        let settings = InferenceSettings(
-            topK: request.output.topK, threshold: Float(request.output.threshold), keepLogits: request.output.logits,
-            fps: request.run.fps, size: size, window: request.run.window, centerCrop: request.run.centerCrop,
-            everyFrame: request.everyFrame, keepProbabilities: request.plotPath != nil)
-        let writer = RecordWriter(format: request.output.format, topK: request.output.topK, perFrame: request.everyFrame)
-        let failures = try process(inputs, loaded: loaded, settings: settings, writer: writer, jobs: jobs,
-                                   threads: threads, plotPath: request.plotPath)
+        let writer = RecordWriter(format: request.output.format, topK: request.output.topK,
+                                  perFrame: request.everyFrame, logits: request.output.logits)
+        let failures = await process(inputs, classifier: classifier, writer: writer, jobs: jobs,
+                                     plotPath: request.plotPath)
         if failures > 0 { throw ExitCode(ExitStatus.someFailed.rawValue) }
     }
 
     /// Processes `inputs` and prints their records; returns how many failed.
-    public static func process(_ inputs: [String], loaded: LoadedModel, settings: InferenceSettings,
-                               writer: RecordWriter, jobs: Int, threads: Int, plotPath: String?) throws -> Int {
+    public static func process(_ inputs: [String], classifier: VideoClassifier, writer: RecordWriter, jobs: Int,
+                               plotPath: String?) async -> Int {
         let output = OrderedOutput { StandardOutput.write($0) }
         let progress = ProgressBar(totalFiles: inputs.count)
-        let state = SharedState(workers: jobs)
+        let failures = FailureCount()
         StandardOutput.write(writer.header())
-        OrderedOutput.run(count: inputs.count, jobs: jobs) { index, worker in
+        await OrderedOutput.run(count: inputs.count, jobs: jobs) { index in
             let file = inputs[index]
             output.emit(index, writer.inputStart(file, position: index))
             var framesWritten = 0
             var track: ProbabilityTrack? = plotPath == nil ? nil : ProbabilityTrack()
-            var result: InputResult?
+            var result: Classification?
             var message: String?
             do {
-                let runner = try state.runner(worker, model: loaded.model, size: settings.size, threads: threads)
-                let frames = try FrameStreams.open(file, size: settings.size, fps: settings.fps,
-                                                   centerCrop: settings.centerCrop)
-                result = try Inference.run(frames, runner: runner, labels: loaded.labels, settings: settings,
-                                           path: file, track: &track,
-                                           onFrame: { frame in
-                                               output.emit(index, writer.frame(frame, file: file, nth: framesWritten))
-                                               framesWritten += 1
-                                           },
-                                           onProgress: { progress.addFrames($0) })
-                for w in frames.warnings { Diagnostics.shared.warning("\(file): \(w)") }
+                if writer.perFrame || track != nil {
+                    let predictions = classifier.stream(file)
+                    for try await prediction in predictions {
+                        progress.addFrames(1)
+                        if writer.perFrame {
+                            output.emit(index, writer.frame(prediction, file: file, nth: framesWritten))
+                            framesWritten += 1
+                        }
+                        track?.append(prediction)
+                    }
+                    result = predictions.classification
+                } else {
+                    result = try await classifier.classify(file, onFrame: { progress.addFrames($0) })
+                }
+                for w in result?.warnings ?? [] { Diagnostics.shared.warning("\(file): \(w)") }
             } catch {
-                message = problem(error, file: file)
-                state.failed()
+                message = (error as? MoViNetKitError)?.problem ?? "\(error)"
+                failures.add()
                 Diagnostics.shared.inputError(file, message ?? "")
             }
             if let plotPath, let track, result != nil {
                 do {
-                    try SVGPlot.render(track, labels: loaded.labels, classes: settings.topK, title: (file as NSString).lastPathComponent)
+                    try SVGPlot.render(track, labels: classifier.labels, classes: writer.topK,
+                                       title: (file as NSString).lastPathComponent)
                         .write(toFile: plotPath, atomically: true, encoding: .utf8)
                 } catch {
                     Diagnostics.shared.inputError(plotPath, "cannot write the plot: \(error.localizedDescription)")
-                    state.failed()
+                    failures.add()
                 }
             }
             output.emit(index, writer.inputEnd(file, result: result, error: message, framesWritten: framesWritten))
@@ -92,39 +99,26 @@ public enum Batch {
         StandardOutput.write(writer.footer(inputs: inputs.count))
         StandardOutput.flush()
         progress.finish()
-        return state.failures
+        return failures.value
     }
 
-    /// The problem part of an error about `file` (the `<file>: ` prefix removed).
-    public static func problem(_ error: Error, file: String) -> String {
-        let text = "\(error)"
-        for prefix in [file + ": ", file + ":"] where text.hasPrefix(prefix) {
-            return String(text.dropFirst(prefix.count))
-        }
-        return text
-    }
-
-    /// One runner per worker, created on first use; the failure count.
-    final class SharedState: @unchecked Sendable {
+    /// Failed inputs, counted from several tasks.
+    final class FailureCount: @unchecked Sendable {
         private let lock = NSLock()
-        private var runners: [Int: MoViNetRunner] = [:]
-        private(set) var failures = 0
+        private var count = 0
+        func add() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+}
 
-        init(workers: Int) {}
+/// Probabilities over time, for `--plot`.
+public struct ProbabilityTrack: Sendable {
+    public var timestamps: [Double] = []
+    public var probabilities: [[Float]] = []   // (frames, classes)
+    public init() {}
 
-        func runner(_ worker: Int, model: MoViNetModel, size: Int, threads: Int) throws -> MoViNetRunner {
-            lock.lock()
-            defer { lock.unlock() }
-            if let r = runners[worker] { return r }
-            let r = try MoViNetRunner(model: model, height: size, width: size, threads: threads)
-            runners[worker] = r
-            return r
-        }
-
-        func failed() {
-            lock.lock()
-            failures += 1
-            lock.unlock()
-        }
+    public mutating func append(_ prediction: FramePrediction) {
+        timestamps.append(prediction.timestamp)
+        probabilities.append(prediction.probabilities)
     }
 }

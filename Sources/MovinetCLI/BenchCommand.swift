@@ -48,10 +48,8 @@ struct BenchCommand: ParsableCommand {
         do {
             if let random {
                 net = try MoViNetModel(try RandomWeights.model(id: random))
-            } else if let model, let entry = Catalog.models.first(where: { $0.id == model }) {
-                net = try MoViNetModel(path: try ModelResolution.store(store).resolve(entry))
             } else {
-                net = try MoViNetModel(path: model!)
+                net = try ModelLoading.loadModel(model!, store: ModelResolution.store(store)).0
             }
         } catch {
             Diagnostics.shared.fatal("movinet: \(error)")

@@ -3,7 +3,7 @@
 
 import ArgumentParser
 
-struct ClassifyCommand: ParsableCommand {
+struct ClassifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
         abstract: "Print the top labels of each input video, GIF or .npy array.",
@@ -17,10 +17,9 @@ struct ClassifyCommand: ParsableCommand {
     @OptionGroup var sampling: RunOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    func run() async throws {
         Diagnostics.shared.quiet = output.quiet
-        try Batch.run(BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil)) {
-            try ModelResolution.load(model)
-        }
+        let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil)
+        try await Batch.run(request, model: model)
     }
 }

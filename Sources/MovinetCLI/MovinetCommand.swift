@@ -11,7 +11,7 @@ public enum ExitStatus: Int32, Sendable {
     case modelLoad = 3     // the model (or its labels) could not be loaded
 }
 
-public struct MovinetCommand: ParsableCommand {
+public struct MovinetCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "movinet",
         abstract: "Classify the actions in videos and GIFs with MoViNet (Kinetics-600), on the CPU.",
@@ -21,19 +21,23 @@ public struct MovinetCommand: ParsableCommand {
 
     public init() {}
 
-    /// Runs the command line and exits. Shadows `ParsableCommand.main()` so that usage errors exit
-    /// with status 2 (argument-parser's default is 64).
-    public static func main() {
-        let status = run(CommandLine.arguments.dropFirst().map { $0 })
+    /// Runs the command line and exits: the executable's entry point. Used instead of
+    /// argument-parser's `main()` so that usage errors exit with status 2 (its default is 64).
+    public static func runAndExit() async {
+        let status = await run(CommandLine.arguments.dropFirst().map { $0 })
         StandardOutput.flush()
         Foundation.exit(status)
     }
 
     /// Parses and runs `arguments`, printing any message, and returns the exit status.
-    public static func run(_ arguments: [String]) -> Int32 {
+    public static func run(_ arguments: [String]) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
             return ExitStatus.ok.rawValue
         } catch {
             return report(error)

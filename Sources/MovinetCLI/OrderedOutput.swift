@@ -33,29 +33,23 @@ public final class OrderedOutput: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(index, worker)` for every index in 0..<count on `jobs` threads; each worker
-    /// takes the next unstarted index, so a worker's state (e.g. its model runner) is reused.
-    public static func run(count: Int, jobs: Int, body: @escaping @Sendable (_ index: Int, _ worker: Int) -> Void) {
-        let next = Counter()
-        let workers = max(1, min(jobs, count))
-        if workers == 1 {
-            for i in 0..<count { body(i, 0) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            while let i = next.take(below: count) { body(i, worker) }
-        }
-    }
-
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func take(below limit: Int) -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
+    /// Runs `body(index)` for every index in 0..<count, at most `jobs` at a time, starting them in
+    /// index order.
+    public static func run(count: Int, jobs: Int, body: @escaping @Sendable (_ index: Int) async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            var next = 0
+            while next < min(max(1, jobs), count) {
+                let i = next
+                group.addTask { await body(i) }
+                next += 1
+            }
+            while await group.next() != nil {
+                if next < count {
+                    let i = next
+                    group.addTask { await body(i) }
+                    next += 1
+                }
+            }
         }
     }
 }

@@ -9,11 +9,14 @@ public struct RecordWriter: Sendable {
     public let topK: Int
     /// One record per sampled frame (`stream --every-frame`) instead of one per input.
     public let perFrame: Bool
+    /// Include the raw logits (json, jsonl).
+    public let logits: Bool
 
-    public init(format: OutputFormat, topK: Int, perFrame: Bool) {
+    public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false) {
         self.format = format
         self.topK = topK
         self.perFrame = perFrame
+        self.logits = logits
     }
 
     // MARK: document
@@ -49,23 +52,23 @@ public struct RecordWriter: Sendable {
     }
 
     /// One frame's record (`perFrame` only); `nth` counts the frames already written for this input.
-    public func frame(_ r: FrameResult, file: String, nth: Int) -> String {
+    public func frame(_ r: FramePrediction, file: String, nth: Int) -> String {
         switch format {
         case .text:
             let labels = r.top.map { "\($0.label) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", ")
-            return String(format: "%6d %9.3fs  ", r.frame, r.timestamp) + labels + "\n"
+            return String(format: "%6d %9.3fs  ", r.index, r.timestamp) + labels + "\n"
         case .jsonl:
             return "{\"file\":\(JSONText.string(file)),\(frameFields(r))}\n"
         case .json:
             return (nth == 0 ? "" : ",") + "\n  {\(frameFields(r))}"
         case .csv:
-            return CSVText.row([file, String(r.frame), JSONText.seconds(r.timestamp), ""] + csvLabels(r.top))
+            return CSVText.row([file, String(r.index), JSONText.seconds(r.timestamp), ""] + csvLabels(r.top))
         }
     }
 
     /// After the input: its result, or the error that stopped it (`framesWritten` frames were
     /// written before it in per-frame mode).
-    public func inputEnd(_ file: String, result: InputResult?, error: String?, framesWritten: Int) -> String {
+    public func inputEnd(_ file: String, result: Classification?, error: String?, framesWritten: Int) -> String {
         if perFrame {
             switch format {
             case .json:
@@ -107,19 +110,19 @@ public struct RecordWriter: Sendable {
         "[" + logits.map(JSONText.float).joined(separator: ",") + "]"
     }
 
-    private func frameFields(_ r: FrameResult) -> String {
-        var s = "\"frame\":\(r.frame),\"timestamp\":\(JSONText.seconds(r.timestamp)),\"top\":\(topJSON(r.top))"
-        if let l = r.logits { s += ",\"logits\":\(logitsJSON(l))" }
+    private func frameFields(_ r: FramePrediction) -> String {
+        var s = "\"frame\":\(r.index),\"timestamp\":\(JSONText.seconds(r.timestamp)),\"top\":\(topJSON(r.top))"
+        if logits { s += ",\"logits\":\(logitsJSON(r.logits))" }
         return s
     }
 
-    private func inputFields(_ file: String, result: InputResult?, error: String?) -> String {
+    private func inputFields(_ file: String, result: Classification?, error: String?) -> String {
         var s = "\"file\":\(JSONText.string(file))"
         if let result {
             s += ",\"frames\":\(result.frames)"
             if let w = result.windows { s += ",\"windows\":\(w)" }
             s += ",\"top\":\(topJSON(result.top))"
-            if let l = result.logits { s += ",\"logits\":\(logitsJSON(l))" }
+            if logits { s += ",\"logits\":\(logitsJSON(result.logits))" }
         }
         if let error { s += ",\"error\":\(JSONText.string(error))" }
         return s

@@ -3,7 +3,7 @@
 
 import ArgumentParser
 
-struct StreamCommand: ParsableCommand {
+struct StreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
         abstract: "Run a streaming model frame by frame over each input.",
@@ -29,15 +29,15 @@ struct StreamCommand: ParsableCommand {
         if let plot, plot.isEmpty { throw ValidationError("--plot needs a file name") }
     }
 
-    func run() throws {
+    func run() async throws {
         Diagnostics.shared.quiet = output.quiet
-        try Batch.run(BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: everyFrame, plotPath: plot)) {
-            let loaded = try ModelResolution.load(model)
-            if loaded.model.info.kind != .stream {
-                Diagnostics.shared.fatal("movinet: \(model.model): is a base model; 'stream' needs a stream model (e.g. a0-stream-int8)")
+        let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: everyFrame, plotPath: plot)
+        try await Batch.run(request, model: model) { classifier in
+            if classifier.kind != .stream {
+                Diagnostics.shared.fatal(
+                    "movinet: \(model.model): is a base model; 'stream' needs a stream model (e.g. a0-stream-int8)")
                 throw ExitCode(ExitStatus.usage.rawValue)
             }
-            return loaded
         }
     }
 }

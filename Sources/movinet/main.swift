@@ -1,4 +1,4 @@
 // The movinet executable: everything lives in MovinetCLI.
 import MovinetCLI
 
-MovinetCommand.main()
+await MovinetCommand.runAndExit()

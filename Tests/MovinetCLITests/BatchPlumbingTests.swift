@@ -87,36 +87,48 @@ final class InputExpansionTests: XCTestCase {
 final class OrderedOutputTests: XCTestCase {
     /// Items of uneven duration emitting several chunks each: two workers must print exactly what
     /// one worker prints.
-    func render(jobs: Int) -> String {
+    func render(jobs: Int) async -> String {
         final class Sink: @unchecked Sendable { var text = "" }
         let sink = Sink()
         let output = OrderedOutput { sink.text += $0 }
-        OrderedOutput.run(count: 20, jobs: jobs) { i, _ in
+        await OrderedOutput.run(count: 20, jobs: jobs) { i in
             for part in 0..<3 {
                 output.emit(i, "item \(i) part \(part)\n")
-                usleep(UInt32(((i * 7919) % 5) * 1000))
+                try? await Task.sleep(nanoseconds: UInt64(((i * 7919) % 5) * 1_000_000))
             }
             output.finish(i)
         }
         return sink.text
     }
 
-    func testParallelOutputIsInInputOrderAndIdentical() {
-        let one = render(jobs: 1)
+    func testParallelOutputIsInInputOrderAndIdentical() async {
+        let one = await render(jobs: 1)
         XCTAssertEqual(one.split(separator: "\n").count, 60)
         XCTAssertTrue(one.hasPrefix("item 0 part 0\nitem 0 part 1\n"))
-        for _ in 0..<3 { XCTAssertEqual(render(jobs: 2), one) }
-        XCTAssertEqual(render(jobs: 5), one)
+        for _ in 0..<3 {
+            let two = await render(jobs: 2)
+            XCTAssertEqual(two, one)
+        }
+        let five = await render(jobs: 5)
+        XCTAssertEqual(five, one)
     }
 
-    func testEveryIndexRunsOnce() {
-        final class Seen: @unchecked Sendable { let lock = NSLock(); var list: [Int] = [] }
+    func testEveryIndexRunsOnceAndAtMostJobsAtATime() async {
+        final class Seen: @unchecked Sendable {
+            let lock = NSLock(); var list: [Int] = []; var running = 0; var most = 0
+            func start(_ i: Int) {
+                lock.withLock { list.append(i); running += 1; most = max(most, running) }
+            }
+            func end() { lock.withLock { running -= 1 } }
+        }
         let seen = Seen()
-        OrderedOutput.run(count: 37, jobs: 4) { i, worker in
-            XCTAssertTrue((0..<4).contains(worker))
-            seen.lock.lock(); seen.list.append(i); seen.lock.unlock()
+        await OrderedOutput.run(count: 37, jobs: 4) { i in
+            seen.start(i)
+            try? await Task.sleep(nanoseconds: UInt64((i % 3) * 1_000_000))
+            seen.end()
         }
         XCTAssertEqual(seen.list.sorted(), Array(0..<37))
+        XCTAssertLessThanOrEqual(seen.most, 4)
     }
 
     func testProgressLine() {

@@ -12,13 +12,17 @@ final class FormatTests: XCTestCase {
     let top = [RankedLabel(index: 3, label: "jumping jacks", probability: 0.9),
                RankedLabel(index: 7, label: "tai \"chi\", slow", probability: 0.05)]
 
-    func result(_ logits: [Float]? = nil) -> InputResult {
-        InputResult(frames: 13, windows: nil, top: top, logits: logits)
+    func result(_ logits: [Float] = []) -> Classification {
+        Classification(frames: 13, windows: nil, top: top, probabilities: [], logits: logits)
+    }
+
+    func frame(_ index: Int, _ timestamp: Double, top: [RankedLabel], logits: [Float] = []) -> FramePrediction {
+        FramePrediction(index: index, timestamp: timestamp, top: top, probabilities: [], logits: logits)
     }
 
     /// A whole document for three inputs, the second failed.
     func document(_ format: OutputFormat, perFrame: Bool = false, logits: Bool = false) -> String {
-        let w = RecordWriter(format: format, topK: 2, perFrame: perFrame)
+        let w = RecordWriter(format: format, topK: 2, perFrame: perFrame, logits: logits)
         var s = w.header()
         let files = ["a.gif", "bad,\"name\".mp4", "c\nd.mp4"]
         for (i, f) in files.enumerated() {
@@ -30,12 +34,12 @@ final class FormatTests: XCTestCase {
             var written = 0
             if perFrame {
                 for k in 0..<3 {
-                    s += w.frame(FrameResult(frame: k, timestamp: Double(k) / 5, top: top,
-                                             logits: logits ? [1.5, -2, .nan] : nil), file: f, nth: written)
+                    s += w.frame(frame(k, Double(k) / 5, top: top, logits: logits ? [1.5, -2, .nan] : []),
+                                 file: f, nth: written)
                     written += 1
                 }
             }
-            s += w.inputEnd(f, result: perFrame ? nil : result(logits ? [1.5, -2, 0.25] : nil),
+            s += w.inputEnd(f, result: perFrame ? nil : result(logits ? [1.5, -2, 0.25] : []),
                             error: nil, framesWritten: written)
         }
         return s + w.footer(inputs: files.count)
@@ -100,7 +104,7 @@ final class FormatTests: XCTestCase {
     func testPerFrameJSONAfterAMidwayFailureStaysValid() throws {
         let w = RecordWriter(format: .json, topK: 1, perFrame: true)
         var s = w.header() + w.inputStart("x.mp4", position: 0)
-        s += w.frame(FrameResult(frame: 0, timestamp: 0, top: top, logits: nil), file: "x.mp4", nth: 0)
+        s += w.frame(frame(0, 0, top: top), file: "x.mp4", nth: 0)
         s += w.inputEnd("x.mp4", result: nil, error: "decode failed at frame 1", framesWritten: 1) + w.footer(inputs: 1)
         let doc = try json(s) as? [[String: Any]]
         XCTAssertEqual((doc?[0]["frames"] as? [Any])?.count, 1)
@@ -127,7 +131,7 @@ final class FormatTests: XCTestCase {
                        "a.gif\n  0.900  jumping jacks\n  0.050  tai \"chi\", slow\n")
         XCTAssertEqual(w.inputEnd("b.gif", result: nil, error: "bad", framesWritten: 0), "")
         let f = RecordWriter(format: .text, topK: 1, perFrame: true)
-        XCTAssertEqual(f.frame(FrameResult(frame: 12, timestamp: 2.4, top: [top[0]], logits: nil), file: "a", nth: 0),
+        XCTAssertEqual(f.frame(frame(12, 2.4, top: [top[0]]), file: "a", nth: 0),
                        "    12     2.400s  jumping jacks 0.900\n")
     }
 

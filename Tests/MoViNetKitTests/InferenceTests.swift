@@ -7,21 +7,21 @@ import XCTest
 import TestSupport
 
 import MoViNet
-import MovinetCLI
 import MoViNetKit
+import TestSupport
 
 /// Frames whose pixels all equal frame index / 100.
 final class CountingFrames: FrameStream {
     let count: Int
-    let size: Int
+    let frameSize: Int
     var done = 0
-    init(count: Int, size: Int) { self.count = count; self.size = size }
+    init(count: Int, size: Int) { self.count = count; self.frameSize = size }
     var warnings: [String] { [] }
     func next() throws -> SampledFrame? {
         guard done < count else { return nil }
         defer { done += 1 }
         return SampledFrame(index: done, timestamp: Double(done) / 5,
-                            pixels: [Float](repeating: Float(done) / 100, count: size * size * 3))
+                            pixels: [Float](repeating: Float(done) / 100, count: frameSize * frameSize * 3))
     }
 }
 
@@ -49,9 +49,8 @@ final class FakeRunner: FrameClassifier {
 final class InferenceTests: XCTestCase {
     let labels = Labels(names: ["zero", "double", "none"])
 
-    func settings(window: Int = 50, everyFrame: Bool = false, logits: Bool = true) -> InferenceSettings {
-        InferenceSettings(topK: 3, threshold: 0, keepLogits: logits, fps: 5, size: 2, window: window,
-                          centerCrop: false, everyFrame: everyFrame, keepProbabilities: false)
+    func settings(window: Int = 50) -> InferenceSettings {
+        InferenceSettings(topK: 3, threshold: 0, window: window)
     }
 
     func softmax(_ x: [Double]) -> [Double] {
@@ -63,10 +62,9 @@ final class InferenceTests: XCTestCase {
 
     func testBaseModelAveragesWindowProbabilities() throws {
         let runner = FakeRunner(.base)
-        var track: ProbabilityTrack?
         var progressed = 0
         let result = try Inference.run(CountingFrames(count: 23, size: 2), runner: runner, labels: labels,
-                                       settings: settings(window: 10), path: "x", track: &track,
+                                       settings: settings(window: 10), path: "x", perFrame: true,
                                        onFrame: { _ in XCTFail("no frames for base models") },
                                        onProgress: { progressed += $0 })
         XCTAssertEqual(runner.clips, [10, 10, 3])
@@ -80,43 +78,39 @@ final class InferenceTests: XCTestCase {
         let expected = (0..<3).map { c in probs.map { $0[c] }.reduce(0, +) / 3 }
         XCTAssertEqual(result.top.map(\.label), ["double", "zero", "none"])
         for r in result.top { XCTAssertEqual(Double(r.probability), expected[r.index], accuracy: 1e-6) }
-        XCTAssertEqual(Double(result.logits?[1] ?? 0), 2 * windows.reduce(0, +) / 3, accuracy: 1e-6)
+        XCTAssertEqual(Double(result.logits[1]), 2 * windows.reduce(0, +) / 3, accuracy: 1e-6)
+        for c in 0..<3 { XCTAssertEqual(Double(result.probabilities[c]), expected[c], accuracy: 1e-6) }
     }
 
     func testOneShortClipIsOneWindow() throws {
         let runner = FakeRunner(.base)
-        var track: ProbabilityTrack?
         let result = try Inference.run(CountingFrames(count: 8, size: 2), runner: runner, labels: labels,
-                                       settings: settings(), path: "x", track: &track, onFrame: { _ in },
-                                       onProgress: { _ in })
+                                       settings: settings(), path: "x")
         XCTAssertEqual(runner.clips, [8])
         XCTAssertEqual(result.windows, 1)
     }
 
     func testStreamModelReportsTheLastFrameAndEveryFrame() throws {
         let runner = FakeRunner(.stream)
-        var track: ProbabilityTrack? = ProbabilityTrack()
-        var frames: [FrameResult] = []
+        var frames: [FramePrediction] = []
         let result = try Inference.run(CountingFrames(count: 6, size: 2), runner: runner, labels: labels,
-                                       settings: settings(everyFrame: true), path: "x", track: &track,
-                                       onFrame: { frames.append($0) }, onProgress: { _ in })
+                                       settings: settings(), path: "x", perFrame: true,
+                                       onFrame: { frames.append($0) })
         XCTAssertEqual(runner.steps, 6)
         XCTAssertEqual(result.frames, 6)
         XCTAssertNil(result.windows)
-        XCTAssertEqual(result.logits ?? [], [0.05, 0.1, 0], accuracy: 1e-7)
-        XCTAssertEqual(frames.map(\.frame), Array(0..<6))
+        XCTAssertEqual(result.logits, [0.05, 0.1, 0], accuracy: 1e-7)
+        XCTAssertEqual(frames.map(\.index), Array(0..<6))
         XCTAssertEqual(frames.map(\.timestamp), [0, 0.2, 0.4, 0.6, 0.8, 1.0])
-        XCTAssertEqual(track?.probabilities.count, 6)
+        XCTAssertEqual(frames.last?.logits ?? [], result.logits, accuracy: 0)
         let p = softmax([0.05, 0.1, 0])
         XCTAssertEqual(Double(result.top[0].probability), p[1], accuracy: 1e-6)
     }
 
     func testNoFramesIsAnError() {
-        var track: ProbabilityTrack?
         for kind in [ModelKind.stream, .base] {
             XCTAssertThrowsError(try Inference.run(CountingFrames(count: 0, size: 2), runner: FakeRunner(kind),
-                                                   labels: labels, settings: settings(), path: "empty.gif",
-                                                   track: &track, onFrame: { _ in }, onProgress: { _ in })) {
+                                                   labels: labels, settings: settings(), path: "empty.gif")) {
                 XCTAssertEqual("\($0)", "empty.gif: no frames to classify")
             }
         }

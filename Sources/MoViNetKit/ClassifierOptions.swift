@@ -1,0 +1,43 @@
+// How a VideoClassifier samples, preprocesses, computes and ranks: one value shared by every input.
+
+/// Options of a ``VideoClassifier``; the defaults are MoViNet's training conditions (5 fps, the
+/// model's square size) and the CLI's defaults.
+public struct ClassifierOptions: Sendable, Equatable {
+    /// Frames per second sampled from each input, by timestamps (FFmpeg `fps` filter semantics);
+    /// 0 keeps every decoded frame.
+    public var fps: Double
+    /// Side of the square model input in pixels; nil: the model's own (172 for A0/A1, 224 for A2).
+    public var size: Int?
+    /// Cut the largest centred square from each frame before resizing.
+    public var centerCrop: Bool
+    /// Threads used inside one frame; nil: every core.
+    public var threads: Int?
+    /// How many classes a result ranks.
+    public var topK: Int
+    /// Ranked classes below this probability are left out.
+    public var threshold: Float
+    /// Base models: frames per window; longer inputs are cut into windows whose probabilities are
+    /// averaged, so memory stays bounded.
+    public var window: Int
+
+    public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
+                threshold: Float = 0, window: Int = 50) {
+        self.fps = fps
+        self.size = size
+        self.centerCrop = centerCrop
+        self.threads = threads
+        self.topK = topK
+        self.threshold = threshold
+        self.window = window
+    }
+
+    /// Throws ``MoViNetKitError/invalidRequest(_:)`` for a value out of range.
+    public func validate() throws(MoViNetKitError) {
+        if !(fps >= 0) || !fps.isFinite { throw .invalidRequest("fps must be 0 or more, got \(fps)") }
+        if let size, size < 8 || size > 4096 { throw .invalidRequest("size must be between 8 and 4096, got \(size)") }
+        if let threads, threads < 1 { throw .invalidRequest("threads must be at least 1, got \(threads)") }
+        if topK < 1 { throw .invalidRequest("topK must be at least 1, got \(topK)") }
+        if !(threshold >= 0 && threshold <= 1) { throw .invalidRequest("threshold must be between 0 and 1") }
+        if window < 1 { throw .invalidRequest("window must be at least 1, got \(window)") }
+    }
+}
