@@ -26,9 +26,9 @@ public final class FramePredictions: AsyncSequence, @unchecked Sendable {
     /// Predictions computed ahead of the consumer, at most.
     public let bufferLimit: Int
     private let channel: PredictionChannel
-    private let produce: @Sendable (PredictionChannel) -> Void
+    /// The work, dropped once started so that what it holds (the source) goes with the thread.
+    private var produce: (@Sendable (PredictionChannel) -> Void)?
     private let lock = NSLock()
-    private var started = false
 
     init(bufferLimit: Int, produce: @escaping @Sendable (PredictionChannel) -> Void) {
         self.bufferLimit = Swift.max(1, bufferLimit)
@@ -45,15 +45,15 @@ public final class FramePredictions: AsyncSequence, @unchecked Sendable {
 
     public func makeAsyncIterator() -> Iterator {
         lock.lock()
-        let first = !started
-        started = true
+        let work = produce
+        produce = nil
         lock.unlock()
-        guard first else {
+        guard let work else {
             return Iterator(handle: IteratorHandle(PredictionChannel(failed: .invalidRequest(
                 "a FramePredictions sequence can be iterated only once"))))
         }
-        let channel = self.channel, produce = self.produce
-        let thread = Thread { produce(channel) }
+        let channel = self.channel
+        let thread = Thread { work(channel) }
         thread.stackSize = 8 << 20
         thread.name = "movinet-predictions"
         thread.start()

@@ -137,7 +137,14 @@ public final class VideoClassifier: @unchecked Sendable {
         }
     }
 
-    /// Classifies a file or remote URL (see ``classify(_:onFrame:)-(String,_)``).
+    /// Classifies frames from a source of the caller's (each ``inputSize`` × ``inputSize`` × 3
+    /// floats in [0, 1]) on the calling thread; `name` is how errors name the source.
+    public func classify(frames: FrameStream, name: String) throws(MoViNetKitError) -> Classification {
+        try run(name, frames: frames, perFrame: false, onPrediction: { _ in }, onProgress: { _ in },
+                isCancelled: { false })
+    }
+
+    /// Classifies a file or remote URL on the calling thread.
     public func classify(_ url: URL) throws(MoViNetKitError) -> Classification {
         try classify(Self.location(url))
     }
