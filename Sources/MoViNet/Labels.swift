@@ -8,12 +8,30 @@ public struct Labels: Sendable, Equatable {
 
     public init(names: [String]) { self.names = names }
 
-    /// Parses label text: one label per line, surrounding whitespace trimmed, trailing empty
-    /// lines ignored. An empty line in the middle is an error (it would shift every later label).
+    /// Parses label text: one label per line (LF, CRLF or CR line ends; a leading byte-order mark
+    /// ignored), surrounding whitespace trimmed, trailing empty lines ignored. An empty line in
+    /// the middle is an error (it would shift every later label).
     public init(text: String, source: String) throws {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        // By scalars, not Characters: Swift takes "\r\n" as one Character, which is not "\n".
+        var scalars = Substring(text).unicodeScalars
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var lines: [String] = []
+        var line = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for scalar in scalars {
+            if scalar == "\n" && previous == "\r" {
+                previous = scalar
+                continue   // the LF of a CRLF: the CR ended the line
+            }
+            if scalar == "\n" || scalar == "\r" {
+                lines.append(String(line).trimmingCharacters(in: .whitespacesAndNewlines))
+                line = String.UnicodeScalarView()
+            } else {
+                line.append(scalar)
+            }
+            previous = scalar
         }
+        lines.append(String(line).trimmingCharacters(in: .whitespacesAndNewlines))
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         if lines.isEmpty { throw ModelError(source, "label file is empty") }
         if let blank = lines.firstIndex(where: { $0.isEmpty }) {
