@@ -6,6 +6,7 @@
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
 #include <libavutil/avutil.h>
+#include <libavutil/display.h>
 #include <libavutil/error.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/log.h>
@@ -22,6 +23,7 @@ static inline int movinet_averror_decoder_not_found(void) { return AVERROR_DECOD
 static inline int64_t movinet_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int movinet_av_error_max_string_size(void) { return AV_ERROR_MAX_STRING_SIZE; }
 static inline int64_t movinet_av_time_base(void) { return AV_TIME_BASE; }
+static inline int movinet_av_frame_flag_corrupt(void) { return AV_FRAME_FLAG_CORRUPT; }
 
 /// The frame's duration in its stream's time base (`pkt_duration` before FFmpeg 6, `duration` after).
 static inline int64_t movinet_frame_duration(const AVFrame *f) {

@@ -1,12 +1,16 @@
 // Decodes the best video stream of anything FFmpeg opens; RGB24 via libswscale, timestamps from
-// best_effort_timestamp × time_base, measured from the file's start time as the ffmpeg CLI does.
+// best_effort_timestamp × time_base, measured from the file's start time as the ffmpeg CLI does;
+// the display matrix applied, seeking and damage counted as the ffmpeg CLI does them.
 
 import CFFmpeg
 
 final class FFmpegDecoder: FrameDecoder {
     let path: String
     private(set) var info: VideoInfo
-    private(set) var warnings: [String] = []
+    private var notes: [String] = []
+    /// Non-fatal problems: read errors, truncation, and the damage counted so far.
+    var warnings: [String] { notes + (damage.summary.map { [$0] } ?? []) }
+    private(set) var damage = DecodeDamage()
     /// FFmpeg's probe says this is a GIF (VideoSource then decodes it with giflib instead).
     let isGIF: Bool
 
@@ -19,8 +23,13 @@ final class FFmpegDecoder: FrameDecoder {
     private let streamIndex: Int32
     private let timeBase: AVRational
     private let startOffset: Int64              // the file's start time in the stream's time base
+    /// The file's start time plus `DecodingOptions.start`, rescaled at once to the stream's time
+    /// base as `ffmpeg -ss` does (its `ts_offset`): frames' span ticks are measured from it.
+    private let spanOffset: Int64
+    var spanTimeBase: (num: Int64, den: Int64) { (Int64(timeBase.num), Int64(timeBase.den)) }
     private let nominalFrameDuration: Double?   // seconds
     private var lastTimestamp: Double?
+    private var lastSpanTicks: Int64 = 0
     /// The video's duration when the container gives it for the video alone (its own duration,
     /// or the file's when the video is the only stream): a shorter decode means truncation.
     private let trustedDuration: Double?
@@ -28,22 +37,24 @@ final class FFmpegDecoder: FrameDecoder {
     private var index = 0
     private var draining = false
     private var finished = false
-    private var badPackets = 0
-    private var firstBadPacket = ""
+    /// The turn applied to every frame before its conversion (planes, or RGB when FFmpeg's
+    /// filters would convert first).
+    private let orientation: Orientation
 
-    convenience init(url: String, path: String) throws {
-        try self.init(url: url, io: nil, path: path)
+    /// Opens a URL, or a local file when `local` is its path (a lossless name, ``FileNames``).
+    convenience init(url: String, local: String? = nil, path: String, options: DecodingOptions = DecodingOptions()) throws {
+        try self.init(url: url, local: local, io: nil, path: path, options: options)
     }
 
-    convenience init(stream: FileInput, path: String) throws {
-        try self.init(url: "", io: CustomIO(stream, path: path), path: path)
+    convenience init(stream: FileInput, path: String, options: DecodingOptions = DecodingOptions()) throws {
+        try self.init(url: "", local: nil, io: CustomIO(stream, path: path), path: path, options: options)
     }
 
-    private init(url: String, io: CustomIO?, path: String) throws {
+    private init(url: String, local: String?, io: CustomIO?, path: String, options: DecodingOptions) throws {
         av_log_set_level(AV_LOG_QUIET)
         self.path = path
         streamed = io != nil
-        format = try FormatContext(url: url, io: io, path: path)
+        format = try FormatContext(url: url, local: local, io: io, path: path)
         let fmt = format.ctx
         var r = avformat_find_stream_info(fmt, nil)
         if r < 0 { throw VideoDecodingError.notMedia(path: path) }
@@ -72,12 +83,17 @@ final class FFmpegDecoder: FrameDecoder {
         timeBase = stream.pointee.time_base
 
         let nopts = movinet_av_nopts_value()
+        let microseconds = AVRational(num: 1, den: Int32(movinet_av_time_base()))
+        let start = Int64((options.start * Double(movinet_av_time_base())).rounded())
         if fmt.pointee.start_time != nopts {
-            startOffset = av_rescale_q(fmt.pointee.start_time, AVRational(num: 1, den: Int32(movinet_av_time_base())), timeBase)
+            startOffset = av_rescale_q(fmt.pointee.start_time, microseconds, timeBase)
+            spanOffset = av_rescale_q(fmt.pointee.start_time + start, microseconds, timeBase)
         } else if stream.pointee.start_time != nopts {
             startOffset = stream.pointee.start_time
+            spanOffset = startOffset + av_rescale_q(start, microseconds, timeBase)
         } else {
             startOffset = 0
+            spanOffset = av_rescale_q(start, microseconds, timeBase)
         }
         func seconds(_ q: AVRational) -> Double? { q.num > 0 && q.den > 0 ? Double(q.num) / Double(q.den) : nil }
         let rate = seconds(stream.pointee.avg_frame_rate) ?? seconds(stream.pointee.r_frame_rate)
@@ -94,12 +110,54 @@ final class FFmpegDecoder: FrameDecoder {
         }
         let containerName = String(cString: fmt.pointee.iformat.pointee.name)
         isGIF = containerName == "gif"
+        var rotation: Double?
+        var turn = Orientation.upright
+        var early: [String] = []
+        var size = 0
+        if let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 36 {
+            let matrix = UnsafeRawPointer(data).withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
+            let angle = matrix.withUnsafeBufferPointer { av_display_rotation_get($0.baseAddress!) }
+            if !angle.isNaN { rotation = angle == 0 ? 0 : angle }   // no "-0"
+            let decided = Orientation.forDisplayMatrix(matrix)
+            if options.autorotate {
+                turn = decided.orientation
+                if let odd = decided.unsupportedAngle {
+                    early.append("the display matrix turns the video by \(Int(odd.rounded()))°, which is not a multiple of 90°; frames are used as stored")
+                }
+            }
+        }
+        orientation = turn
+        notes = early
         info = VideoInfo(
             path: path, container: containerName,
             codec: String(cString: avcodec_get_name(par.pointee.codec_id)),
-            width: width, height: height, frameRate: rate, duration: duration,
-            frameCountHint: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil)
+            width: turn.swapsSides ? height : width, height: turn.swapsSides ? width : height,
+            frameRate: rate, duration: duration,
+            frameCountHint: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
+            rotation: rotation, orientation: turn)
+        if options.start > 0 && !streamed { seek(to: options.start) }
     }
+
+    /// Seeks to the key frame at or before `seconds` as `ffmpeg -ss` does (ffmpeg_opt.c: the file's
+    /// start time added, 3/23 s earlier when a stream reorders frames); the frames before `seconds`
+    /// are then decoded and dropped by the caller. A file that cannot seek is read from its start.
+    private func seek(to seconds: Double) {
+        let fmt = format.ctx
+        var target = Int64((seconds * Double(movinet_av_time_base())).rounded())
+        if fmt.pointee.start_time != movinet_av_nopts_value() { target += fmt.pointee.start_time }
+        if (fmt.pointee.iformat.pointee.flags & AVFMT_SEEK_TO_PTS) == 0 {
+            let reorders = (0..<Int(fmt.pointee.nb_streams)).contains {
+                (fmt.pointee.streams[$0]?.pointee.codecpar.pointee.video_delay ?? 0) > 0
+            }
+            if reorders { target -= 3 * movinet_av_time_base() / 23 }
+        }
+        if avformat_seek_file(fmt, -1, Int64.min, target, target, 0) >= 0 {
+            seeked = true
+        } else {
+            notes.append("cannot seek; reading from the start to \(seconds) s")
+        }
+    }
+    private var seeked = false
 
     /// Reads a whole URL into memory (a GIF found behind a URL goes to giflib).
     static func readAll(url: String, path: String) throws -> [UInt8] {
@@ -130,11 +188,13 @@ final class FFmpegDecoder: FrameDecoder {
             }
             if r == movinet_averror_eof() { return try finish() }
             if r != movinet_averror_eagain() {
-                // A decoder that fails outside a packet cannot go on; keep what it gave.
-                noteBadPacket(r)
+                // A frame that failed to decode, as the ffmpeg CLI counts it ("Error while decoding
+                // stream"); like it, go on with the next packet, except when draining at the end.
+                damage.noteError(avErrorText(r))
+                if draining { return try finish() }
+            } else if draining {
                 return try finish()
             }
-            if draining { return try finish() }
             try feedPacket()
         }
     }
@@ -145,7 +205,7 @@ final class FFmpegDecoder: FrameDecoder {
             let r = av_read_frame(format.ctx, packet.ptr)
             if r < 0 {
                 if r != movinet_averror_eof() {
-                    warnings.append("read error after frame \(index - 1): \(avErrorText(r)); using the frames before it")
+                    notes.append("read error after frame \(index - 1): \(avErrorText(r)); using the frames before it")
                 }
                 draining = true
                 _ = avcodec_send_packet(codec.ctx, nil)
@@ -154,31 +214,25 @@ final class FFmpegDecoder: FrameDecoder {
             defer { av_packet_unref(packet.ptr) }
             if packet.ptr.pointee.stream_index != streamIndex { continue }
             let s = avcodec_send_packet(codec.ctx, packet.ptr)
-            if s < 0 && s != movinet_averror_eagain() { noteBadPacket(s); continue }
+            if s < 0 && s != movinet_averror_eagain() { damage.noteError(avErrorText(s)); continue }
             return
         }
     }
 
-    private func noteBadPacket(_ code: Int32) {
-        if badPackets == 0 { firstBadPacket = avErrorText(code) }
-        badPackets += 1
-    }
-
     private func finish() throws -> HeldFrame? {
         finished = true
-        if badPackets > 0 {
-            warnings.append("\(badPackets) damaged packet(s) skipped (first: \(firstBadPacket))")
-        }
-        if let hint = info.frameCountHint, index > 0, index < hint - 1 {
-            warnings.append("the container announces \(hint) frames but only \(index) decoded (truncated?)")
+        if seeked {
+            // Frames before the seek point were never decoded: the container's counts do not apply.
+        } else if let hint = info.frameCountHint, index > 0, index < hint - 1 {
+            notes.append("the container announces \(hint) frames but only \(index) decoded (truncated?)")
         } else if info.frameCountHint == nil, let end = lastTimestamp, let duration = trustedDuration,
                   end + 2 * (nominalFrameDuration ?? 0.1) + 0.5 < duration {
             func s(_ x: Double) -> String { "\((x * 100).rounded() / 100) s" }
-            warnings.append("decoding ended at \(s(end)) of the \(s(duration)) the container announces (truncated?)")
+            notes.append("decoding ended at \(s(end)) of the \(s(duration)) the container announces (truncated?)")
         }
         if index == 0 {
-            if badPackets > 0 {
-                throw VideoDecodingError.decodeFailed(path: path, detail: "no frame decoded (\(firstBadPacket))")
+            if let first = damage.firstError {
+                throw VideoDecodingError.decodeFailed(path: path, detail: "no frame decoded (\(first))")
             }
             if streamed && info.container.hasPrefix("mov") {
                 throw VideoDecodingError.decodeFailed(
@@ -195,6 +249,7 @@ final class FFmpegDecoder: FrameDecoder {
         let f = frame.ptr.pointee
         let width = Int(f.width), height = Int(f.height)
         try DecodingLimits.checkSize(width: width, height: height, path: path)
+        if f.decode_error_flags != 0 || (f.flags & movinet_av_frame_flag_corrupt()) != 0 { damage.concealedFrames += 1 }
         if index >= DecodingLimits.maxFrames {
             throw VideoDecodingError.tooLarge(path: path, detail: "more than \(DecodingLimits.maxFrames) frames")
         }
@@ -203,25 +258,38 @@ final class FFmpegDecoder: FrameDecoder {
         let d = movinet_frame_duration(frame.ptr)
         if d > 0 { duration = Double(d) * tb }
         let timestamp: Double
+        let spanTicks: Int64
         if f.best_effort_timestamp != movinet_av_nopts_value() {
             timestamp = Double(f.best_effort_timestamp - startOffset) * tb
+            spanTicks = f.best_effort_timestamp - spanOffset
         } else if let last = lastTimestamp {
             timestamp = last + (duration ?? 0)
+            spanTicks = lastSpanTicks + (d > 0 ? d : Int64(((duration ?? 0) / tb).rounded()))
         } else {
             timestamp = 0
+            spanTicks = startOffset - spanOffset
         }
         lastTimestamp = timestamp
+        lastSpanTicks = spanTicks
         let held = try Frame(path: path)
         av_frame_move_ref(held.ptr, frame.ptr)   // the pixels stay where the decoder put them
         let i = index
         index += 1
-        if info.width == 0 { info.width = width; info.height = height }
-        return HeldFrame(index: i, timestamp: timestamp, duration: duration) { [self] in
+        if info.width == 0 {
+            info.width = orientation.swapsSides ? height : width
+            info.height = orientation.swapsSides ? width : height
+        }
+        return HeldFrame(index: i, timestamp: timestamp, duration: duration, spanTicks: spanTicks,
+                         spanTime: Double(spanTicks) * tb) { [self] in
             try self.convert(held, index: i, timestamp: timestamp, duration: duration)
         }
     }
 
-    private func convert(_ held: Frame, index: Int, timestamp: Double, duration: Double?) throws -> VideoFrame {
+    private func convert(_ decoded: Frame, index: Int, timestamp: Double, duration: Double?) throws -> VideoFrame {
+        // Turned before conversion when FFmpeg's filters take the format as it is, as the ffmpeg
+        // CLI's graph does (its scale to RGB24 comes after the turn); otherwise after.
+        let turnPlanes = orientation != .upright && orientation.acceptsPlanes(of: decoded.ptr.pointee.format)
+        let held = turnPlanes ? try orientation.apply(to: decoded.ptr, path: path) : decoded
         let f = held.ptr.pointee
         let width = Int(f.width), height = Int(f.height)
         if scaler == nil || scaler!.width != f.width || scaler!.height != f.height || scaler!.format != f.format {
@@ -231,6 +299,43 @@ final class FFmpegDecoder: FrameDecoder {
         if !scaler!.convert(held.ptr, into: &rgb) {
             throw VideoDecodingError.decodeFailed(path: path, detail: "colour conversion failed at frame \(index)")
         }
+        if orientation != .upright && !turnPlanes {
+            let turned = orientation.apply(rgb: rgb, width: width, height: height)
+            return VideoFrame(index: index, timestamp: timestamp, width: turned.width, height: turned.height,
+                              rgb: turned.rgb, duration: duration)
+        }
         return VideoFrame(index: index, timestamp: timestamp, width: width, height: height, rgb: rgb, duration: duration)
+    }
+}
+
+/// What was wrong in a decode, counted as the ffmpeg CLI counts it: decode calls that failed
+/// ("Error while decoding stream") and frames the decoder returned with errors concealed
+/// (`decode_error_flags` or `AV_FRAME_FLAG_CORRUPT`: "corrupt decoded frame").
+public struct DecodeDamage: Sendable, Equatable {
+    /// Packets the decoder refused or failed on.
+    public var decodeErrors = 0
+    /// Frames returned with parts concealed or marked corrupt.
+    public var concealedFrames = 0
+    /// FFmpeg's text for the first decode error.
+    public var firstError: String?
+
+    /// No damage.
+    public init() {}
+
+    mutating func noteError(_ text: String) {
+        if firstError == nil { firstError = text }
+        decodeErrors += 1
+    }
+
+    /// One warning line, or nil when nothing was wrong.
+    public var summary: String? {
+        var parts: [String] = []
+        if decodeErrors > 0 {
+            parts.append("\(decodeErrors) decode error\(decodeErrors == 1 ? "" : "s") (first: \(firstError ?? "unknown"))")
+        }
+        if concealedFrames > 0 {
+            parts.append("\(concealedFrames) frame\(concealedFrames == 1 ? "" : "s") with concealed errors")
+        }
+        return parts.isEmpty ? nil : "damaged video: " + parts.joined(separator: ", ")
     }
 }

@@ -14,18 +14,21 @@ final class FormatContext {
     let ctx: UnsafeMutablePointer<AVFormatContext>
     private let io: CustomIO?   // must outlive ctx, which reads through it
 
-    init(url: String, io: CustomIO?, path: String) throws {
+    /// Opens `url`, or the local file `local` (a lossless name, ``FileNames``) when given.
+    init(url: String, local: String? = nil, io: CustomIO?, path: String) throws {
         var c: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         guard c != nil else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
         if let io {
             c!.pointee.pb = io.ctx
             c!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
         }
-        // On failure avformat_open_input frees the context (never a custom pb).
-        let r = avformat_open_input(&c, url, nil, nil)
+        // On failure avformat_open_input frees the context (never a custom pb). A local file goes
+        // through the file: protocol with its bytes as they are, so that neither a colon in its
+        // name nor bytes that are not UTF-8 are misread.
+        let r = FileNames.withCPath(local.map { "file:" + $0 } ?? url) { avformat_open_input(&c, $0, nil, nil) }
         if r < 0 || c == nil {
             if r == movinet_averror_invaliddata() {
-                if io == nil, let name = FormatContext.probeByContent(url) {
+                if io == nil, let name = FormatContext.probeByContent(local ?? url) {
                     throw VideoDecodingError.decodeFailed(
                         path: path, detail: "damaged or truncated \(name) file (\(avErrorText(r)))")
                 }
@@ -54,7 +57,7 @@ final class FormatContext {
     /// The container FFmpeg recognises in a file's first bytes (not its name), if it is sure
     /// enough; tells a damaged video from a file that is not media at all.
     static func probeByContent(_ file: String) -> String? {
-        let fd = open(file, O_RDONLY)
+        let fd = FileNames.open(file, O_RDONLY | O_NONBLOCK)
         if fd < 0 { return nil }
         defer { close(fd) }
         let size = 1 << 16

@@ -54,8 +54,11 @@ public struct FrameSampler: Sendable {
 }
 
 /// A source's frames at a target rate: each decoded frame is yielded as many times as the
-/// sampler keeps it (FFmpeg `fps` filter semantics; `fps` 0 keeps every frame). At most two
-/// decoded frames are held at a time.
+/// sampler keeps it (FFmpeg `fps` filter semantics; `fps` 0 keeps every frame), timed from the
+/// start of the source's span (``DecodingOptions/start``) as `ffmpeg -ss` times them. An input
+/// too short for the rate (one still image, two frames 1/30 s apart) still yields its last frame
+/// once, so that every decodable input has something to classify. At most two decoded frames are
+/// held at a time.
 public final class SampledFrames {
     public let source: VideoSource
     /// Frames decoded from the source so far.
@@ -73,8 +76,8 @@ public final class SampledFrames {
         sampler = FrameSampler(fps: fps)
     }
 
-    public convenience init(path: String, fps: Double) throws {
-        self.init(source: try VideoSource(path: path), fps: fps)
+    public convenience init(path: String, fps: Double, options: DecodingOptions = DecodingOptions()) throws {
+        self.init(source: try VideoSource(path: path, options: options), fps: fps)
     }
 
     /// The next sampled frame, or nil at the end.
@@ -89,14 +92,15 @@ public final class SampledFrames {
             if ended { return nil }
             if let frame = try source.nextHeld() {
                 decodedCount += 1
-                repeats = sampler.take(timestamp: frame.timestamp)
+                repeats = sampler.take(timestamp: frame.spanTime)
                 // Converted now (if kept), before the decoder converts anything newer.
                 held = repeats > 0 ? try pending?.frame() : nil
                 pending = frame
             } else {
                 ended = true
-                let end = pending.flatMap { f in f.duration.map { f.timestamp + $0 } }
+                let end = pending.flatMap { f in f.duration.map { f.spanTime + $0 } }
                 repeats = sampler.finish(endTimestamp: end)
+                if repeats == 0 && sampledCount == 0 && pending != nil { repeats = 1 }
                 held = repeats > 0 ? try pending?.frame() : nil
                 pending = nil
             }

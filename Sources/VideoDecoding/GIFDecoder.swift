@@ -1,5 +1,6 @@
 // Reads a GIF record by record through giflib and composites each frame (GIFCanvas); delays → timestamps.
 
+import CFFmpeg
 import CGIFLib
 
 /// Bytes held in memory, served to giflib's read callback (GIFs from standard input or a URL).
@@ -32,7 +33,7 @@ final class GIFHandle {
         var error: Int32 = 0
         switch input {
         case .file(let file):
-            let fd = open(file, O_RDONLY)
+            let fd = FileNames.open(file, O_RDONLY)
             if fd < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(errnoText())") }
             // giflib takes ownership of fd and closes it.
             guard let g = DGifOpenFileHandle(fd, &error) else {
@@ -94,11 +95,16 @@ final class GIFDecoder: FrameDecoder {
     private var raster: [UInt8] = []          // (rect.height, rect.width) palette indices
     private var control: GraphicsControlBlock? // the GCE that applies to the next image
     private var elapsed = 0                   // centiseconds shown before the next frame
+    /// `DecodingOptions.start` in centiseconds (the span's time base is the GIF's).
+    private let spanOffset: Int64
+    let spanTimeBase: (num: Int64, den: Int64) = (1, 100)
     private var index = 0
     private var finished = false
 
-    init(input: GIFInput, path: String) throws {
+    init(input: GIFInput, path: String, start: Double = 0) throws {
         self.path = path
+        spanOffset = av_rescale_q(Int64((start * 1e6).rounded()), AVRational(num: 1, den: 1_000_000),
+                                  AVRational(num: 1, den: 100))
         handle = try GIFHandle(input, path: path)
         let gif = handle.gif.pointee
         let width = Int(gif.SWidth), height = Int(gif.SHeight)
@@ -252,6 +258,7 @@ final class GIFDecoder: FrameDecoder {
                                height: canvas.height, rgb: canvas.rgb, duration: Double(delay) / 100)
         elapsed += delay
         index += 1
-        return HeldFrame(frame)
+        let span = Int64(elapsed - delay) - spanOffset
+        return HeldFrame(frame, spanTicks: span, spanTime: Double(span) / 100)
     }
 }

@@ -1,12 +1,22 @@
 // Opens a source by content (GIF magic → giflib, anything else → FFmpeg) and yields its frames one by one.
 
+import CFFmpeg
+
 
 /// What both back ends provide.
 protocol FrameDecoder: AnyObject {
     var info: VideoInfo { get }
+    /// The time base of ``HeldFrame/spanTicks`` (seconds per tick = num / den).
+    var spanTimeBase: (num: Int64, den: Int64) { get }
     var warnings: [String] { get }
+    /// Decode errors and concealed frames so far (giflib reports damage as a warning instead).
+    var damage: DecodeDamage { get }
     /// The next decoded frame, its pixels not yet converted to RGB if conversion costs anything.
     func nextHeld() throws -> HeldFrame?
+}
+
+extension FrameDecoder {
+    var damage: DecodeDamage { DecodeDamage() }
 }
 
 /// A decoded frame whose timestamp is known and whose RGB24 pixels are made on demand (at most
@@ -15,20 +25,30 @@ final class HeldFrame {
     let index: Int
     let timestamp: Double
     let duration: Double?
+    /// Time from the start of the span (``DecodingOptions/start``) in the decoder's time base, as
+    /// `ffmpeg -ss` computes it: the frame's pts less the start rescaled once, in integers.
+    let spanTicks: Int64
+    /// ``spanTicks`` in seconds: what the sampler is fed.
+    let spanTime: Double
     private var make: (() throws -> VideoFrame)?
     private var made: VideoFrame?
 
-    init(index: Int, timestamp: Double, duration: Double?, make: @escaping () throws -> VideoFrame) {
+    init(index: Int, timestamp: Double, duration: Double?, spanTicks: Int64, spanTime: Double,
+         make: @escaping () throws -> VideoFrame) {
         self.index = index
         self.timestamp = timestamp
         self.duration = duration
+        self.spanTicks = spanTicks
+        self.spanTime = spanTime
         self.make = make
     }
 
-    init(_ frame: VideoFrame) {
+    init(_ frame: VideoFrame, spanTicks: Int64, spanTime: Double) {
         index = frame.index
         timestamp = frame.timestamp
         duration = frame.duration
+        self.spanTicks = spanTicks
+        self.spanTime = spanTime
         made = frame
     }
 
@@ -42,39 +62,82 @@ final class HeldFrame {
 }
 
 /// A decoded video, yielded one frame at a time. Opens by content: GIF magic → giflib,
-/// anything else → FFmpeg (files, `http(s)://` and `file:` URLs, `-` for standard input).
+/// anything else → FFmpeg (files, `http(s)://` and `file:` URLs, `-` for standard input, FIFOs).
 /// Memory stays bounded by a few frames whatever the length of the video (a GIF read from
 /// standard input or a URL is held in memory compressed, as it is read).
+///
+/// With ``DecodingOptions`` frames are turned upright by the stream's display matrix (the
+/// default) and only the span from `start` for `duration` seconds is yielded, as
+/// `ffmpeg -ss START -t DURATION -i FILE` selects it: after seeking, frames before `start` are
+/// dropped, and the span ends `duration` seconds after the first frame kept.
 public final class VideoSource {
     public let info: VideoInfo
-    /// Non-fatal problems met so far (e.g. "truncated after frame 7"), each one line.
+    /// How the source is read.
+    public let options: DecodingOptions
+    /// Non-fatal problems met so far (e.g. "truncated after frame 7", decode errors), each one line.
     public var warnings: [String] { decoder.warnings }
+    /// Decode errors and frames with concealed errors met so far.
+    public var damage: DecodeDamage { decoder.damage }
     private let decoder: FrameDecoder
+    /// Span time of the first frame kept (the trim filter's `first_pts`), in ticks.
+    private var spanFirst: Int64?
+    /// The span's length in the decoder's ticks (`av_rescale_q` of the duration in µs, as the
+    /// trim filter gets it), nil without a duration.
+    private let spanLength: Int64?
+    private var spanEnded = false
+    /// Timestamp of the last frame decoded, kept in the span or not.
+    private var lastSeen: Double?
 
-    public init(path: String) throws {
-        decoder = try VideoSource.open(path)
+    public init(path: String, options: DecodingOptions = DecodingOptions()) throws {
+        self.options = options
+        decoder = try VideoSource.open(path, options: options)
         info = decoder.info
+        let tb = decoder.spanTimeBase
+        spanLength = options.duration.map {
+            av_rescale_q(Int64(($0 * 1e6).rounded()), AVRational(num: 1, den: 1_000_000),
+                         AVRational(num: Int32(tb.num), den: Int32(tb.den)))
+        }
     }
 
     /// The next decoded frame, or nil at the end.
-    public func nextFrame() throws -> VideoFrame? { try decoder.nextHeld()?.frame() }
+    public func nextFrame() throws -> VideoFrame? { try nextHeld()?.frame() }
 
-    /// The next decoded frame before its conversion to RGB (SampledFrames converts only the
-    /// frames it keeps).
-    func nextHeld() throws -> HeldFrame? { try decoder.nextHeld() }
+    /// The next decoded frame of the span before its conversion to RGB (SampledFrames converts
+    /// only the frames it keeps).
+    func nextHeld() throws -> HeldFrame? {
+        if spanEnded { return nil }
+        while let frame = try decoder.nextHeld() {
+            lastSeen = frame.timestamp
+            if frame.spanTicks < 0 { continue }   // before the span (the trim filter's start)
+            let first = spanFirst ?? frame.spanTicks
+            spanFirst = first
+            if let spanLength, frame.spanTicks - first >= spanLength {
+                spanEnded = true
+                return nil
+            }
+            return frame
+        }
+        if spanFirst == nil, let lastSeen {
+            throw VideoDecodingError.decodeFailed(path: info.path, detail:
+                "no frames from \(seconds(options.start)) on: the video ends at \(seconds(lastSeen))")
+        }
+        return nil
+    }
+
+    private func seconds(_ t: Double) -> String { "\((t * 1000).rounded() / 1000) s" }
 
     static let gifMagic: [[UInt8]] = [Array("GIF87a".utf8), Array("GIF89a".utf8)]
 
     private static func isGIF(_ prefix: [UInt8]) -> Bool { gifMagic.contains(Array(prefix.prefix(6))) }
 
-    private static func open(_ path: String) throws -> FrameDecoder {
-        if path == "-" { return try openStandardInput() }
-        if let local = localPath(path) { return try openFile(local, path: path) }
+    private static func open(_ path: String, options: DecodingOptions) throws -> FrameDecoder {
+        if path == "-" { return try openStandardInput(options: options) }
+        if let local = localPath(path) { return try openFile(local, path: path, options: options) }
         // A URL: FFmpeg opens it; when its probe says GIF, the bytes go to giflib instead.
-        let ff = try FFmpegDecoder(url: path, path: path)
+        let ff = try FFmpegDecoder(url: path, path: path, options: options)
         if ff.isGIF {
             let bytes = try FFmpegDecoder.readAll(url: path, path: path)
-            if isGIF(bytes) { return try GIFDecoder(input: .memory(MemoryReader(bytes)), path: path) }
+            if isGIF(bytes) { return try GIFDecoder(input: .memory(MemoryReader(bytes)), path: path, start: options.start) }
         }
         return ff
     }
@@ -91,9 +154,9 @@ public final class VideoSource {
         return path
     }
 
-    private static func openFile(_ file: String, path: String) throws -> FrameDecoder {
+    private static func openFile(_ file: String, path: String, options: DecodingOptions) throws -> FrameDecoder {
         var st = stat()
-        if stat(file, &st) != 0 {
+        if FileNames.withCPath(file, { stat($0, &st) }) != 0 {
             switch errno {
             case EACCES: throw VideoDecodingError.permissionDenied(path: path)
             default: throw VideoDecodingError.notFound(path: path)
@@ -111,22 +174,25 @@ public final class VideoSource {
         let prefix = input.readPrefix(6)
         if prefix.isEmpty { throw VideoDecodingError.empty(path: path) }
         if isGIF(prefix) {
-            if regular { return try GIFDecoder(input: .file(file), path: path) }
-            return try GIFDecoder(input: .memory(MemoryReader(input.readRest(path: path))), path: path)
+            if regular { return try GIFDecoder(input: .file(file), path: path, start: options.start) }
+            return try GIFDecoder(input: .memory(MemoryReader(input.readRest(path: path))), path: path,
+                                  start: options.start)
         }
-        if regular { return try FFmpegDecoder(url: file, path: path) }
-        return try FFmpegDecoder(stream: input, path: path)   // a FIFO or device: no second open
+        if regular { return try FFmpegDecoder(url: file, local: file, path: path, options: options) }
+        // A FIFO (`<(…)`, `mkfifo`) or device: read as a stream, never opened twice.
+        return try FFmpegDecoder(stream: input, path: path, options: options)
     }
 
-    private static func openStandardInput() throws -> FrameDecoder {
+    private static func openStandardInput(options: DecodingOptions) throws -> FrameDecoder {
         let path = "-"
         let input = FileInput(fd: 0, owned: false)
         let prefix = input.readPrefix(6)
         if prefix.isEmpty { throw VideoDecodingError.empty(path: path) }
         if isGIF(prefix) {
-            return try GIFDecoder(input: .memory(MemoryReader(input.readRest(path: path))), path: path)
+            return try GIFDecoder(input: .memory(MemoryReader(input.readRest(path: path))), path: path,
+                                  start: options.start)
         }
-        return try FFmpegDecoder(stream: input, path: path)
+        return try FFmpegDecoder(stream: input, path: path, options: options)
     }
 }
 

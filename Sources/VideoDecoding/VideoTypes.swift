@@ -13,11 +13,40 @@ public struct VideoInfo: Sendable {
     public var path: String
     public var container: String          // "gif", "mov,mp4,m4a,3gp,3g2,mj2", …
     public var codec: String              // "gif", "h264", …
+    /// Size of the frames handed out (after ``orientation``; 0 until known for some streams).
     public var width: Int
     public var height: Int
     public var frameRate: Double?         // nominal frames per second, if known
     public var duration: Double?          // seconds, if known
     public var frameCountHint: Int?       // frames the container announces, if known
+    /// The stream's display matrix as ffprobe prints it (`rotation`: degrees counter-clockwise,
+    /// e.g. -90 for a phone video stored sideways); nil when the stream has none.
+    public var rotation: Double? = nil
+    /// The turn applied to every frame (``DecodingOptions/autorotate``), `.upright` when none.
+    public var orientation: Orientation = .upright
+}
+
+/// How a source is read beyond its own bytes: whether frames are turned upright, and which span
+/// of time is decoded.
+public struct DecodingOptions: Sendable, Equatable {
+    /// Apply the stream's display matrix (90°/180°/270° turns and mirrorings) as FFmpeg and video
+    /// players do, so that a phone video stored sideways is seen upright.
+    public var autorotate: Bool
+    /// Seconds from the start of the video where decoding starts (FFmpeg seeks to the key frame
+    /// before it and drops the frames before `start`).
+    public var start: Double
+    /// Seconds decoded from `start`; nil: to the end.
+    public var duration: Double?
+
+    /// The defaults: frames turned upright, the whole video.
+    public init(autorotate: Bool = true, start: Double = 0, duration: Double? = nil) {
+        self.autorotate = autorotate
+        self.start = start
+        self.duration = duration
+    }
+
+    /// Where the span ends, in seconds from the start of the video (infinity without a duration).
+    public var end: Double { duration.map { start + $0 } ?? .infinity }
 }
 
 /// One decoded frame: packed RGB24, row-major (height, width, 3), before any resizing.
