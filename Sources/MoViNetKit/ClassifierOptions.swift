@@ -1,5 +1,7 @@
 // How a VideoClassifier samples, preprocesses, computes and ranks: one value shared by every input.
 
+import VideoDecoding
+
 /// Options of a ``VideoClassifier``; the defaults are MoViNet's training conditions (5 fps, the
 /// model's square size) and the CLI's defaults.
 public struct ClassifierOptions: Sendable, Equatable {
@@ -19,9 +21,17 @@ public struct ClassifierOptions: Sendable, Equatable {
     /// Base models: frames per window; longer inputs are cut into windows whose probabilities are
     /// averaged, so memory stays bounded.
     public var window: Int
+    /// Turn frames upright by the video's display matrix (phone videos stored sideways), as FFmpeg
+    /// and players do.
+    public var autorotate: Bool
+    /// Seconds into each video where classification starts (seeking there first).
+    public var start: Double
+    /// Seconds classified from ``start``; nil: to the end.
+    public var duration: Double?
 
     public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
-                threshold: Float = 0, window: Int = 50) {
+                threshold: Float = 0, window: Int = 50, autorotate: Bool = true, start: Double = 0,
+                duration: Double? = nil) {
         self.fps = fps
         self.size = size
         self.centerCrop = centerCrop
@@ -29,6 +39,14 @@ public struct ClassifierOptions: Sendable, Equatable {
         self.topK = topK
         self.threshold = threshold
         self.window = window
+        self.autorotate = autorotate
+        self.start = start
+        self.duration = duration
+    }
+
+    /// What the decoder is asked for: orientation and span.
+    public var decoding: DecodingOptions {
+        DecodingOptions(autorotate: autorotate, start: start, duration: duration)
     }
 
     /// Throws ``MoViNetKitError/invalidRequest(_:)`` for a value out of range.
@@ -39,5 +57,9 @@ public struct ClassifierOptions: Sendable, Equatable {
         if topK < 1 { throw .invalidRequest("topK must be at least 1, got \(topK)") }
         if !(threshold >= 0 && threshold <= 1) { throw .invalidRequest("threshold must be between 0 and 1") }
         if window < 1 { throw .invalidRequest("window must be at least 1, got \(window)") }
+        if !(start >= 0) || !start.isFinite { throw .invalidRequest("start must be 0 or more seconds, got \(start)") }
+        if let duration, !(duration > 0) || !duration.isFinite {
+            throw .invalidRequest("duration must be more than 0 seconds, got \(duration)")
+        }
     }
 }

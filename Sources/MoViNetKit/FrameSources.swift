@@ -29,38 +29,46 @@ public protocol FrameStream: AnyObject {
 
 /// Frame streams for inputs: `.npy` files are recognised by content, everything else is decoded.
 public enum FrameStreams {
-    /// Opens `input` (a file, URL, `-` or `.npy` array) for a model of `size`×`size` pixels,
-    /// sampled at `fps` (0: every frame).
-    public static func open(_ input: String, size: Int, fps: Double, centerCrop: Bool) throws -> FrameStream {
+    /// Opens `input` (a file, URL, `-`, FIFO or `.npy` array) for a model of `size`×`size` pixels,
+    /// sampled at `fps` (0: every frame); `decoding` turns and trims videos.
+    public static func open(_ input: String, size: Int, fps: Double, centerCrop: Bool,
+                            decoding: DecodingOptions = DecodingOptions()) throws -> FrameStream {
         if !MediaFiles.isURL(input), isNpy(input) { return try NpyFrames(path: input, size: size, fps: fps) }
-        return try VideoFrames(path: input, size: size, fps: fps, centerCrop: centerCrop)
+        return try VideoFrames(path: input, size: size, fps: fps, centerCrop: centerCrop, decoding: decoding)
     }
 
+    /// Whether `path` is a regular file starting with the `.npy` magic. Anything else (a FIFO
+    /// above all: its bytes, once read, would be gone) is left to the decoder.
     static func isNpy(_ path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? h.close() }
-        let head = (try? h.read(upToCount: 6)).map { [UInt8]($0) } ?? []
-        return head.count == 6 && head[0] == 0x93 && Array(head[1...]) == Array("NUMPY".utf8)
+        guard FileStatus.of(path)?.kind == .regular else { return false }
+        return NpyReader.hasMagic(prefix: FileNames.prefix(of: path, count: 6))
     }
 }
 
 /// Decoder → sampler (`SampledFrames`, FFmpeg `fps` filter semantics) → preprocessing.
-/// Timestamps are the sampling grid's (k / fps), or the decoded frame's own with `fps` 0.
+/// Timestamps are the sampling grid's (start + k / fps), or the decoded frame's own with `fps` 0:
+/// seconds from the start of the video either way.
 public final class VideoFrames: FrameStream {
     private let frames: SampledFrames
     public let frameSize: Int
     private let fps: Double
     private let centerCrop: Bool
+    private let start: Double
     private var emitted = 0
     /// The last preprocessed frame, reused while the sampler repeats it.
     private var cached: (index: Int, pixels: [Float])?
 
-    public init(path: String, size: Int, fps: Double, centerCrop: Bool) throws {
-        frames = try SampledFrames(path: path, fps: fps)
+    public init(path: String, size: Int, fps: Double, centerCrop: Bool,
+                decoding: DecodingOptions = DecodingOptions()) throws {
+        frames = try SampledFrames(path: path, fps: fps, options: decoding)
         frameSize = size
         self.fps = fps
         self.centerCrop = centerCrop
+        start = decoding.start
     }
+
+    /// What the decoder says about the video (container, codec, size, rotation).
+    public var info: VideoInfo { frames.source.info }
 
     public var warnings: [String] { frames.source.warnings }
 
@@ -75,7 +83,7 @@ public final class VideoFrames: FrameStream {
             cached = (frame.index, pixels)
         }
         defer { emitted += 1 }
-        let timestamp = fps > 0 ? Double(emitted) / fps : frame.timestamp
+        let timestamp = fps > 0 ? start + Double(emitted) / fps : frame.timestamp
         return SampledFrame(index: emitted, timestamp: timestamp, pixels: pixels)
     }
 }

@@ -1,58 +1,100 @@
-// Which files are media: content sniffing (GIF, MP4/MOV, Matroska/WebM, AVI, FLV, Ogg, MPEG, ASF,
-// `.npy`) and the recursive, sorted scan of a folder.
+// Which files are media: content sniffing (`.npy` arrays, and everything FFmpeg's probe recognises
+// as video, through VideoDecoding) and the recursive, sorted scan of a folder that never opens
+// special files.
 
 import Foundation
+import VideoDecoding
 
+/// Finding the videos in folders.
 public enum MediaFiles {
+    /// Whether `s` is an `http(s)://` URL (left to FFmpeg, never looked up on disk).
     public static func isURL(_ s: String) -> Bool {
         let lower = s.lowercased()
         return lower.hasPrefix("http://") || lower.hasPrefix("https://")
     }
 
-    /// Media files below `directory`, sorted by path (byte order, like `find | LC_ALL=C sort`).
-    public static func find(under directory: String) -> [String] {
-        let fm = FileManager.default
-        let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        var found: [String] = []
+    /// A file a folder scan passed over, and why.
+    public struct Skipped: Sendable, Equatable {
+        /// Its path (a lossless name, see `FileNames`).
+        public var path: String
+        /// Why, in a few words: "not a video", "FIFO", "no video stream (audio only)", …
+        public var reason: String
+        /// Whether it is a FIFO, socket or device (never opened) rather than a file that was read.
+        public var special: Bool
+
+        /// A skipped entry (for comparisons in tests and callers' own scans).
+        public init(path: String, reason: String, special: Bool) {
+            self.path = path
+            self.reason = reason
+            self.special = special
+        }
+    }
+
+    /// What a folder holds: its media files in order, and what was passed over.
+    public struct Scan: Sendable, Equatable {
+        /// Media files, sorted by path (byte order, like `find | LC_ALL=C sort`).
+        public var files: [String] = []
+        /// Entries that are neither media nor folders (hidden entries are not counted).
+        public var skipped: [Skipped] = []
+
+        /// A scan's result as a value.
+        public init(files: [String] = [], skipped: [Skipped] = []) {
+            self.files = files
+            self.skipped = skipped
+        }
+    }
+
+    /// Media files below `directory`, sorted by path.
+    public static func find(under directory: String) -> [String] { scan(directory).files }
+
+    /// Scans `directory` recursively. Hidden entries are skipped; links are followed, but a folder
+    /// met a second time (a link loop) is not entered again. Each entry is stat'ed first and only
+    /// regular files are read, so FIFOs, sockets and devices never block the scan.
+    public static func scan(_ directory: String) -> Scan {
+        let root = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        var result = Scan()
+        var visited = Set<[UInt64]>()
+        if let st = FileStatus.of(root) { visited.insert([st.device, st.inode]) }
         var pending = [root]
         while let dir = pending.popLast() {
-            guard let names = try? fm.contentsOfDirectory(atPath: dir) else { continue }
+            guard let names = Directory.names(dir) else { continue }
             for name in names where !name.hasPrefix(".") {
-                let path = dir + "/" + name
-                var isDir: ObjCBool = false
-                guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-                if isDir.boolValue {
-                    pending.append(path)
-                } else if isMedia(path: path) {
-                    found.append(path)
+                let path = dir == "/" ? "/" + name : dir + "/" + name
+                guard let st = FileStatus.of(path) else { continue }   // a dangling link
+                switch st.kind {
+                case .directory:
+                    if visited.insert([st.device, st.inode]).inserted { pending.append(path) }
+                case .regular:
+                    if let reason = notMediaReason(path) {
+                        result.skipped.append(Skipped(path: path, reason: reason, special: false))
+                    } else {
+                        result.files.append(path)
+                    }
+                default:
+                    result.skipped.append(Skipped(path: path, reason: st.kind.rawValue, special: true))
                 }
             }
         }
-        return found.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        result.files.sort(by: byteOrder)
+        result.skipped.sort { byteOrder($0.path, $1.path) }
+        return result
     }
 
-    /// Whether a file's first bytes look like a video, a GIF or a `.npy` array.
+    static func byteOrder(_ a: String, _ b: String) -> Bool {
+        FileNames.bytes(a).lexicographicallyPrecedes(FileNames.bytes(b))
+    }
+
+    /// Whether the regular file at `path` is a video, a GIF or a `.npy` array, by its content.
     public static func isMedia(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 16) else { return false }
-        return isMedia(header: [UInt8](head))
+        FileStatus.of(path)?.kind == .regular && notMediaReason(path) == nil
     }
 
-    public static func isMedia(header b: [UInt8]) -> Bool {
-        func at(_ offset: Int, _ s: String) -> Bool {
-            let bytes = Array(s.utf8)
-            return b.count >= offset + bytes.count && Array(b[offset..<(offset + bytes.count)]) == bytes
+    /// Nil for a media file, else why it is not one.
+    static func notMediaReason(_ path: String) -> String? {
+        if NpyReader.hasMagic(prefix: FileNames.prefix(of: path, count: 6)) { return nil }
+        switch MediaProbe.probe(path) {
+        case .video: return nil
+        case .notVideo(let reason): return reason
         }
-        if at(0, "GIF87a") || at(0, "GIF89a") { return true }
-        if b.count >= 6 && b[0] == 0x93 && at(1, "NUMPY") { return true }                 // .npy
-        if ["ftyp", "moov", "mdat", "wide", "free", "skip"].contains(where: { at(4, $0) }) { return true } // mp4/mov
-        if b.count >= 4 && b[0] == 0x1A && b[1] == 0x45 && b[2] == 0xDF && b[3] == 0xA3 { return true } // mkv/webm
-        if at(0, "RIFF") && (at(8, "AVI ") || at(8, "WEBP")) { return true }
-        if at(0, "FLV") || at(0, "OggS") { return true }
-        if b.count >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 1 && (b[3] == 0xBA || b[3] == 0xB3) { return true } // MPEG-PS/ES
-        if b.count >= 4 && b[0] == 0x30 && b[1] == 0x26 && b[2] == 0xB2 && b[3] == 0x75 { return true } // ASF/WMV
-        return false
     }
-
 }

@@ -1,6 +1,7 @@
 // Reads NumPy `.npy` arrays of frames, (T, H, W, 3) float32 in [0, 1] or uint8, one frame at a time.
 
 import Foundation
+import VideoDecoding
 
 public struct NpyError: Error, CustomStringConvertible, Sendable {
     public let path: String
@@ -21,10 +22,11 @@ public final class NpyReader {
 
     public init(path: String) throws {
         self.path = path
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw NpyError(path: path, problem: FileManager.default.fileExists(atPath: path)
-                           ? "cannot open" : "no such file")
+        let fd = FileNames.open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw NpyError(path: path, problem: errno == ENOENT ? "no such file" : "cannot open")
         }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         self.handle = handle
         let magic = (try? handle.read(upToCount: 10)).map { [UInt8]($0) } ?? []
         guard magic.count == 10, magic[0] == 0x93, Array(magic[1..<6]) == Array("NUMPY".utf8) else {
@@ -50,6 +52,11 @@ public final class NpyReader {
     }
 
     deinit { try? handle.close() }
+
+    /// Whether `prefix` (a file's first bytes) is the `.npy` magic `\x93NUMPY`.
+    public static func hasMagic(prefix b: [UInt8]) -> Bool {
+        b.count >= 6 && b[0] == 0x93 && Array(b[1..<6]) == Array("NUMPY".utf8)
+    }
 
     /// Parses the header dictionary, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (13, 172, 172, 3), }`.
     static func parseHeader(_ header: String, path: String) throws -> (dtype: DType, shape: [Int]) {

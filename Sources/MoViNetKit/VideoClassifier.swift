@@ -210,7 +210,8 @@ public final class VideoClassifier: @unchecked Sendable {
             frames = given
         } else {
             do {
-                frames = try FrameStreams.open(input, size: inputSize, fps: options.fps, centerCrop: options.centerCrop)
+                frames = try FrameStreams.open(input, size: inputSize, fps: options.fps, centerCrop: options.centerCrop,
+                                               decoding: options.decoding)
             } catch {
                 throw .input(error, path: input)
             }

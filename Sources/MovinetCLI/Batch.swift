@@ -1,6 +1,6 @@
-// The work shared by `classify` and `stream`: expand and shard the inputs, load the model, run
-// the inputs on --jobs tasks through MoViNetKit, print records in input order, and pick the exit
-// status.
+// The work shared by `classify` and `stream`: expand and shard the inputs (a `-` list as it
+// arrives), load the model, run the inputs on --jobs tasks through MoViNetKit, print records in
+// input order, and pick the exit status.
 
 import ArgumentParser
 import Foundation
@@ -22,39 +22,111 @@ public enum Batch {
                            check: (VideoClassifier) throws -> Void = { _ in }) async throws {
         let diagnostics = Diagnostics.shared
         diagnostics.quiet = request.output.quiet
-        var inputs = Inputs.expand(request.inputs.inputs)
-        if let shard = request.inputs.shard { inputs = shard.select(inputs) }
-        if request.plotPath != nil && inputs.count != 1 {
-            diagnostics.fatal("movinet: --plot needs exactly one input, got \(inputs.count)")
+        diagnostics.verbose = request.output.verbose
+        let arguments = request.inputs.arguments
+        let separator = request.inputs.separator
+        // Without '-' the list is known at once (folders are scanned now); with '-' it is read as
+        // it arrives, while the first inputs are classified — except for --plot, which needs to
+        // know there is exactly one.
+        var known: [String]?
+        if !arguments.contains("-") || request.plotPath != nil {
+            var list = Inputs.expand(arguments, separator: separator, onScan: reportScan)
+            if let shard = request.inputs.shard { list = shard.select(list) }
+            known = list
+        }
+        if let known, request.plotPath != nil && known.count != 1 {
+            diagnostics.fatal("movinet: --plot needs exactly one input, got \(known.count)")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
-        let jobs = max(1, min(request.inputs.jobs, max(1, inputs.count)))
+        let jobs = max(1, min(request.inputs.jobs, max(1, known?.count ?? request.inputs.jobs)))
         let options = ClassifierOptions(
             fps: request.run.fps, size: request.run.size, centerCrop: request.run.centerCrop,
             threads: request.run.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
-            topK: request.output.topK, threshold: Float(request.output.threshold), window: request.run.window)
+            topK: request.output.topK, threshold: Float(request.output.threshold), window: request.run.window,
+            autorotate: request.run.autorotate, start: request.run.start?.value ?? 0,
+            duration: request.run.duration?.value)
+        // Reading the list starts before the model loads: the two overlap.
+        let feed: AsyncStream<String>
+        if let known {
+            feed = AsyncStream { c in known.forEach { c.yield($0) }; c.finish() }
+        } else {
+            feed = sharded(Inputs.feed(arguments, separator: separator, onScan: reportScan), request.inputs.shard)
+        }
         let classifier = try ModelResolution.classifier(model, options: options)
         try check(classifier)
         if request.everyFrame && classifier.kind != .stream {
             diagnostics.fatal("movinet: \(model.model): --every-frame needs a stream model (e.g. a0-stream-int8)")
             throw ExitCode(ExitStatus.usage.rawValue)
         }
+        var labelsKnown = true
+        if case .numbered(let reason) = classifier.labelSource, reason != nil { labelsKnown = false }
         let writer = RecordWriter(format: request.output.format, topK: request.output.topK,
-                                  perFrame: request.everyFrame, logits: request.output.logits)
-        let failures = await process(inputs, classifier: classifier, writer: writer, jobs: jobs,
-                                     plotPath: request.plotPath)
+                                  perFrame: request.everyFrame, logits: request.output.logits, labels: labelsKnown)
+        let failures = await process(feed, classifier: classifier, writer: writer, jobs: jobs,
+                                     plotPath: request.plotPath, expected: known?.count)
+        if StandardOutput.failure != nil { return }   // runAndExit reports it
         if failures > 0 { throw ExitCode(ExitStatus.someFailed.rawValue) }
+    }
+
+    /// The inputs of shard K/N of `stream` (every input when `shard` is nil).
+    static func sharded(_ stream: AsyncStream<String>, _ shard: Shard?) -> AsyncStream<String> {
+        guard let shard else { return stream }
+        return AsyncStream { c in
+            let task = Task {
+                var i = 0
+                for await item in stream {
+                    if i % shard.count == shard.index - 1 { c.yield(item) }
+                    i += 1
+                }
+                c.finish()
+            }
+            c.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// What a folder scan passed over: a count on stderr, each file with `--verbose`.
+    @Sendable static func reportScan(_ folder: String, _ scan: MediaFiles.Scan) {
+        let diagnostics = Diagnostics.shared
+        guard !scan.skipped.isEmpty else { return }
+        if diagnostics.verbose {
+            for s in scan.skipped { diagnostics.note("\(s.path): skipped: \(s.reason)") }
+        } else {
+            let n = scan.skipped.count
+            diagnostics.note("\(folder): skipped \(n) file\(n == 1 ? "" : "s") that \(n == 1 ? "is" : "are") not media"
+                             + " (--verbose lists them)")
+        }
     }
 
     /// Processes `inputs` and prints their records; returns how many failed.
     public static func process(_ inputs: [String], classifier: VideoClassifier, writer: RecordWriter, jobs: Int,
                                plotPath: String?) async -> Int {
-        let output = OrderedOutput { StandardOutput.write($0) }
-        let progress = ProgressBar(totalFiles: inputs.count)
+        await process(AsyncStream { c in inputs.forEach { c.yield($0) }; c.finish() }, classifier: classifier,
+                      writer: writer, jobs: jobs, plotPath: plotPath, expected: inputs.count)
+    }
+
+    /// Processes the inputs of `feed` as they arrive and prints their records in order; returns
+    /// how many failed. Stops taking inputs once standard output has failed. With `--plot -` the
+    /// plot is what goes to standard output, so the records do not.
+    public static func process(_ feed: AsyncStream<String>, classifier: VideoClassifier, writer: RecordWriter,
+                               jobs: Int, plotPath: String?, expected: Int?) async -> Int {
+        let recordsOut = plotPath != "-"
+        let output = OrderedOutput { text in if recordsOut { StandardOutput.write(text) } }
+        let progress = ProgressBar(totalFiles: expected ?? 0)
         let failures = FailureCount()
-        StandardOutput.write(writer.header())
-        await OrderedOutput.run(count: inputs.count, jobs: jobs) { index in
-            let file = inputs[index]
+        if recordsOut { StandardOutput.write(writer.header()) }
+        let counted = AsyncStream<String> { c in
+            let task = Task {
+                for await item in feed {
+                    if expected == nil { progress.addInput() }
+                    c.yield(item)
+                }
+                c.finish()
+            }
+            c.onTermination = { _ in task.cancel() }
+        }
+        let count = await OrderedOutput.run(items: counted, jobs: jobs, stop: { StandardOutput.failure != nil }) {
+            index, file in
+            if StandardOutput.failure != nil { output.finish(index); return }
             output.emit(index, writer.inputStart(file, position: index))
             var framesWritten = 0
             var track: ProbabilityTrack? = plotPath == nil ? nil : ProbabilityTrack()
@@ -64,6 +136,7 @@ public enum Batch {
                 if writer.perFrame || track != nil {
                     let predictions = classifier.stream(file)
                     for try await prediction in predictions {
+                        if StandardOutput.failure != nil { break }   // nowhere to print the rest
                         progress.addFrames(1)
                         if writer.perFrame {
                             output.emit(index, writer.frame(prediction, file: file, nth: framesWritten))
@@ -79,15 +152,17 @@ public enum Batch {
             } catch {
                 message = (error as? MoViNetKitError)?.problem ?? "\(error)"
                 failures.add()
-                Diagnostics.shared.inputError(file, message ?? "")
+                // After a failed write the inputs in progress are cancelled: that is not their fault.
+                if StandardOutput.failure == nil { Diagnostics.shared.inputError(file, message ?? "") }
             }
             if let plotPath, let track, result != nil {
                 do {
-                    try SVGPlot.render(track, labels: classifier.labels, classes: writer.topK,
-                                       title: (file as NSString).lastPathComponent)
-                        .write(toFile: plotPath, atomically: true, encoding: .utf8)
+                    let svg = SVGPlot.render(track, labels: classifier.labels, classes: writer.topK,
+                                             title: (file as NSString).lastPathComponent)
+                    try FileOutput.write(svg, to: plotPath)
                 } catch {
-                    Diagnostics.shared.inputError(plotPath, "cannot write the plot: \(error.localizedDescription)")
+                    Diagnostics.shared.inputError(plotPath == "-" ? "standard output" : plotPath,
+                                                  "cannot write the plot: \(error)")
                     failures.add()
                 }
             }
@@ -96,7 +171,7 @@ public enum Batch {
             StandardOutput.flush()
             progress.fileDone()
         }
-        StandardOutput.write(writer.footer(inputs: inputs.count))
+        if recordsOut { StandardOutput.write(writer.footer(inputs: count)) }
         StandardOutput.flush()
         progress.finish()
         return failures.value

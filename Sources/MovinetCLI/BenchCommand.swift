@@ -83,10 +83,10 @@ struct BenchCommand: ParsableCommand {
         let name = random.map { "random:\($0)" } ?? model!
         switch format {
         case .text:
-            print("model \(name) (\(net.info.id)-\(net.info.kind.rawValue)), \(side)×\(side), threads \(threads), "
-                + (stream ? "\(calls) frames" : "\(calls) clips of \(clipFrames) frames"))
-            if !stream { print(String(format: "per clip: median %.3f ms", median * Double(clipFrames))) }
-            print(String(format: "per frame: median %.3f ms, p90 %.3f ms, min %.3f ms, %.1f frames/s, %.1f GFLOP/s (%.1f M MACs/frame)",
+            StandardOutput.write("model \(name) (\(net.info.id)-\(net.info.kind.rawValue)), \(side)×\(side), threads \(threads), "
+                + (stream ? "\(calls) frames" : "\(calls) clips of \(clipFrames) frames") + "\n")
+            if !stream { StandardOutput.write(String(format: "per clip: median %.3f ms\n", median * Double(clipFrames))) }
+            StandardOutput.write(String(format: "per frame: median %.3f ms, p90 %.3f ms, min %.3f ms, %.1f frames/s, %.1f GFLOP/s (%.1f M MACs/frame)\n",
                          median, p90, fastest, fps, gflops, Double(macs) / 1e6))
         case .json:
             let doc: [String: Any] = [
@@ -96,7 +96,7 @@ struct BenchCommand: ParsableCommand {
                 "fps": fps, "gflops": gflops, "macs_per_frame": macs,
             ]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            StandardOutput.write(String(decoding: data, as: UTF8.self) + "\n")
         }
     }
 }

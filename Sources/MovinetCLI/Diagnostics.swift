@@ -2,6 +2,7 @@
 // progress bar (drawn only when stderr is a terminal).
 
 import Foundation
+import VideoDecoding
 
 public final class Diagnostics: @unchecked Sendable {
     public static let shared = Diagnostics()
@@ -9,6 +10,8 @@ public final class Diagnostics: @unchecked Sendable {
     private let lock = NSLock()
     /// `--quiet`: no progress, warnings or per-input errors (fatal errors still print).
     public var quiet = false
+    /// `--verbose`: also list what folder scans skipped.
+    public var verbose = false
     /// Whether a progress line is currently drawn (and must be cleared before other output).
     private var progressShown = false
     public let stderrIsTerminal = isatty(STDERR_FILENO) == 1
@@ -52,8 +55,10 @@ public final class Diagnostics: @unchecked Sendable {
         progressShown = true
     }
 
+    /// Writes to stderr, file names as their bytes. A failure is ignored: there is nowhere left
+    /// to report it, and results on stdout must not be lost because stderr is full.
     private func writeStderr(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        _ = writeAll(STDERR_FILENO, FileNames.bytes(text))
     }
 
     public func clearProgress() {
@@ -66,7 +71,7 @@ public final class Diagnostics: @unchecked Sendable {
 /// Files done, frames, elapsed time and rate, redrawn at most ten times a second.
 public final class ProgressBar: @unchecked Sendable {
     private let lock = NSLock()
-    private let total: Int
+    private var total: Int
     private var filesDone = 0
     private var frames = 0
     private let start = Date()
@@ -76,6 +81,12 @@ public final class ProgressBar: @unchecked Sendable {
     public init(totalFiles: Int, diagnostics: Diagnostics = .shared) {
         total = totalFiles
         enabled = diagnostics.stderrIsTerminal && !diagnostics.quiet
+    }
+
+    /// One more input to do (inputs read from standard input become known as they arrive).
+    public func addInput() {
+        guard enabled else { return }
+        lock.lock(); total += 1; lock.unlock()
     }
 
     public func addFrames(_ n: Int) {

@@ -1,9 +1,13 @@
 // JSON string/number and CSV field encoding for the machine-readable output formats.
 
 import Foundation
+import VideoDecoding
 
 public enum JSONText {
-    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
+    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped. A
+    /// file name byte that is not UTF-8 (see `FileNames`) is written as `\udcXX`, the lone
+    /// surrogate Python's `surrogateescape` uses for byte XX: valid JSON text that
+    /// `os.fsencode(json.loads(…))` turns back into the name's bytes.
     public static func string(_ s: String) -> String {
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
@@ -17,7 +21,9 @@ public enum JSONText {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                if let byte = FileNames.escapedByte(scalar) {
+                    out += String(format: "\\udc%02x", byte)
+                } else if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
                     out += String(format: "\\u%04x", scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)

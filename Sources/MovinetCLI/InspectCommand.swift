@@ -1,5 +1,5 @@
-// `movinet inspect`: what the model will see of each input — container, codec, size, rate, the
-// decoded and sampled frame counts, and per sampled frame its timestamp and RGB24 SHA-256.
+// `movinet inspect`: what the model will see of each input — container, codec, size, rotation,
+// rate, the decoded and sampled frame counts, and per sampled frame its timestamp and RGB24 SHA-256.
 
 import ArgumentParser
 import Foundation
@@ -31,11 +31,26 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: InspectFormat = .text
 
+    @Flag(name: .customLong("autorotate"), inversion: .prefixedNo,
+          help: "Turn frames upright by the video's display matrix (phone videos), as players do.")
+    var autorotate = true
+
+    @Option(help: ArgumentHelp("Start this far into each video (seconds, MM:SS or HH:MM:SS).", valueName: "time"))
+    var start: Seconds?
+
+    @Option(help: ArgumentHelp("Read only this long a span (seconds, MM:SS or HH:MM:SS).", valueName: "time"))
+    var duration: Seconds?
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file") }
         if !(fps >= 0 && fps <= 1000) { throw ValidationError("--fps must be a number from 0 to 1000") }
         if size < 1 || size > 4096 { throw ValidationError("--size must be between 1 and 4096") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        if let duration, !(duration.value > 0) { throw ValidationError("--duration must be more than 0") }
+    }
+
+    var decoding: DecodingOptions {
+        DecodingOptions(autorotate: autorotate, start: start?.value ?? 0, duration: duration?.value)
     }
 
     func run() throws {
@@ -48,22 +63,26 @@ struct InspectCommand: ParsableCommand {
                 printError("movinet: \(file): \(error)")
             }
             for w in report.warnings ?? [] { printError("movinet: \(file): warning: \(w)") }
-            if format == .text { print(report.text, terminator: "") }
+            if format == .text {
+                StandardOutput.write(report.text)
+                StandardOutput.flush()
+            }
+            if StandardOutput.failure != nil { return }   // runAndExit reports it
             reports.append(report)
         }
         if format == .json {
-            print("[\n" + reports.map { $0.json }.joined(separator: ",\n") + "\n]")
+            StandardOutput.write("[\n" + reports.map { $0.json }.joined(separator: ",\n") + "\n]\n")
         }
         if failed { throw ExitCode(1) }
     }
 
     private func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        Diagnostics.shared.fatal(line)
     }
 
     private func inspect(_ file: String) -> InspectReport {
         do {
-            let frames = try SampledFrames(path: file, fps: fps)
+            let frames = try SampledFrames(path: file, fps: fps, options: decoding)
             let info = frames.source.info
             var sampled: [InspectReport.Frame] = []
             var lastIndex = -1
@@ -87,7 +106,8 @@ struct InspectCommand: ParsableCommand {
             }
             return InspectReport(
                 file: file, error: nil, container: info.container, codec: info.codec, width: info.width,
-                height: info.height, frame_rate: info.frameRate, duration: info.duration,
+                height: info.height, rotation: info.rotation, orientation: info.orientation.rawValue,
+                frame_rate: info.frameRate, duration: info.duration,
                 decoded_frames: frames.decodedCount, sampled_frames: frames.sampledCount, fps: fps,
                 input_size: size, frames: sampled, warnings: frames.source.warnings)
         } catch let error as VideoDecodingError {
@@ -113,6 +133,8 @@ struct InspectReport {
     var codec: String?
     var width: Int?
     var height: Int?
+    var rotation: Double?     // the display matrix's angle as ffprobe prints it; nil: none
+    var orientation: String?  // the turn applied ("none", "transpose=clock", …)
     var frame_rate: Double?
     var duration: Double?
     var decoded_frames: Int?
@@ -122,22 +144,25 @@ struct InspectReport {
     var frames: [Frame]?
     var warnings: [String]?
 
-    /// One JSON object, keys in a fixed order; a failed input has only `file` and `error`.
+    /// One JSON object (schema 1, see `RecordWriter.schemaVersion`), keys in a fixed order:
+    /// `frames` is the number of sampled frames, `samples` lists them; a failed input has only
+    /// `schema`, `file` and `error`.
     var json: String {
         func str(_ v: String) -> String { JSONText.string(v) }
         func num(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
-        var fields = [("file", str(file))]
+        var fields = [("schema", "\(RecordWriter.schemaVersion)"), ("file", str(file))]
         if let error {
             fields.append(("error", str(error)))
         } else {
             fields += [
                 ("container", str(container ?? "")), ("codec", str(codec ?? "")),
                 ("width", "\(width ?? 0)"), ("height", "\(height ?? 0)"),
+                ("rotation", num(rotation)), ("orientation", str(orientation ?? "none")),
                 ("frame_rate", num(frame_rate)), ("duration", num(duration)),
-                ("decoded_frames", "\(decoded_frames ?? 0)"), ("sampled_frames", "\(sampled_frames ?? 0)"),
+                ("decoded_frames", "\(decoded_frames ?? 0)"), ("frames", "\(sampled_frames ?? 0)"),
                 ("fps", num(fps)), ("input_size", "\(input_size ?? 0)"),
                 ("warnings", "[" + (warnings ?? []).map(str).joined(separator: ", ") + "]"),
-                ("frames", "[" + (frames ?? []).map { f in
+                ("samples", "[" + (frames ?? []).map { f in
                     "\n      {\"index\": \(f.index), \"timestamp\": \(num(f.timestamp)), \"sha256\": \(str(f.sha256)), "
                         + "\"input_sha256\": \(str(f.input_sha256))}"
                 }.joined(separator: ",") + ((frames ?? []).isEmpty ? "]" : "\n    ]")),
@@ -156,6 +181,7 @@ struct InspectReport {
             ("container", container ?? ""),
             ("codec", codec ?? ""),
             ("size", "\(width ?? 0)×\(height ?? 0)"),
+            ("rotation", rotationText),
             ("frame rate", num(frame_rate, 3, " fps")),
             ("duration", num(duration, 3, " s")),
             ("decoded", "\(decoded_frames ?? 0) frames"),
@@ -171,6 +197,16 @@ struct InspectReport {
                          + String(format: "%.4f", f.timestamp).leftPad(10) + "  " + f.sha256 + " " + f.input_sha256)
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension InspectReport {
+    /// `-90 (display matrix; turned: transpose=clock)`, `none`, or the matrix left unapplied.
+    var rotationText: String {
+        guard let rotation else { return "none" }
+        let angle = rotation == rotation.rounded() ? "\(Int(rotation))" : String(format: "%.2f", rotation)
+        let turn = orientation ?? "none"
+        return angle + " (display matrix; " + (turn == "none" ? "not applied" : "turned: \(turn)") + ")"
     }
 }
 

@@ -2,13 +2,15 @@
 
 import ArgumentParser
 import Foundation
+import VideoDecoding
 
 /// Exit statuses (DESIGN.md, Output).
 public enum ExitStatus: Int32, Sendable {
     case ok = 0            // every input classified
     case someFailed = 1    // some inputs failed; the rest were printed
     case usage = 2         // bad arguments
-    case modelLoad = 3     // the model (or its labels) could not be loaded
+    case modelLoad = 3     // the model (or the labels named by --labels) could not be loaded
+    case outputFailed = 4  // standard output could not be written (a full disk, a closed pipe)
 }
 
 public struct MovinetCommand: AsyncParsableCommand {
@@ -23,10 +25,25 @@ public struct MovinetCommand: AsyncParsableCommand {
 
     /// Runs the command line and exits: the executable's entry point. Used instead of
     /// argument-parser's `main()` so that usage errors exit with status 2 (its default is 64).
+    /// Arguments are taken from `argv` as bytes (`FileNames`), so that file names that are not
+    /// UTF-8 reach the file system unchanged.
     public static func runAndExit() async {
-        let status = await run(CommandLine.arguments.dropFirst().map { $0 })
+        let arguments = (1..<Int(CommandLine.argc)).compactMap { i in
+            CommandLine.unsafeArgv[i].map { FileNames.decode(cString: $0) }
+        }
+        let status = await run(arguments)
+        Foundation.exit(finalStatus(status))
+    }
+
+    /// Flushes standard output; when any write to it failed, says so in one line and returns
+    /// status 4 instead of `status` (quietly when the reader closed the pipe).
+    static func finalStatus(_ status: Int32) -> Int32 {
         StandardOutput.flush()
-        Foundation.exit(status)
+        guard let failure = StandardOutput.failure else { return status }
+        if !StandardOutput.failedOnClosedPipe {
+            Diagnostics.shared.fatal("movinet: cannot write the results to standard output: \(failure)")
+        }
+        return ExitStatus.outputFailed.rawValue
     }
 
     /// Parses and runs `arguments`, printing any message, and returns the exit status.
@@ -50,7 +67,7 @@ public struct MovinetCommand: AsyncParsableCommand {
         let code = exitCode(for: error)
         let message = fullMessage(for: error)
         if code == .success {
-            if !message.isEmpty { print(message) }
+            if !message.isEmpty { StandardOutput.write(message + "\n") }
             return 0
         }
         if !message.isEmpty { Diagnostics.shared.fatal(message.hasPrefix("Error: ") ? message : message) }

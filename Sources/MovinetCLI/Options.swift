@@ -32,6 +32,30 @@ public struct Shard: Sendable, Equatable, ExpressibleByArgument, CustomStringCon
     public var description: String { "\(index)/\(count)" }
 }
 
+/// A time in seconds given as `SECONDS`, `MM:SS` or `HH:MM:SS` (fractions allowed in the last
+/// part), as `ffmpeg -ss` takes it.
+public struct Seconds: Sendable, Equatable, ExpressibleByArgument, CustomStringConvertible {
+    public let value: Double
+
+    public init(_ value: Double) { self.value = value }
+
+    public init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var total = 0.0
+        for (i, part) in parts.enumerated() {
+            let last = i == parts.count - 1
+            guard !part.isEmpty, part.allSatisfy({ $0.isASCII && ($0.isNumber || (last && $0 == ".")) }),
+                  let v = Double(part), v.isFinite else { return nil }
+            if !last && parts.count > 1 && i > 0 && v >= 60 { return nil }   // MM in HH:MM:SS
+            total = total * 60 + v
+        }
+        value = total
+    }
+
+    public var description: String { "\(value)" }
+}
+
 /// Which model, which labels, and where models are kept.
 public struct ModelOptions: ParsableArguments {
     @Option(name: .shortAndLong,
@@ -84,12 +108,25 @@ public struct InputOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Inputs processed in parallel (output stays in input order).")
     public var jobs: Int = 1
 
+    @Flag(name: [.customShort("0"), .customLong("null")],
+          help: "The '-' list is NUL-separated (find -print0); '-' is implied when no input is given.")
+    public var nulSeparated = false
+
     public init() {}
 
+    /// The inputs, with the `-` that `-0` implies when none is given.
+    public var arguments: [String] { nulSeparated && inputs.isEmpty ? ["-"] : inputs }
+
+    /// How the `-` list is separated.
+    public var separator: Inputs.Separator { nulSeparated ? .nul : .newline }
+
     public func validate() throws {
-        if inputs.isEmpty { throw ValidationError("no inputs given (use '-' to read paths from standard input)") }
+        if arguments.isEmpty { throw ValidationError("no inputs given (use '-' to read paths from standard input)") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' may be given only once") }
+        if nulSeparated && !arguments.contains("-") {
+            throw ValidationError("-0 describes the '-' list on standard input; give '-' (or no input)")
+        }
     }
 }
 
@@ -110,9 +147,20 @@ public struct RunOptions: ParsableArguments {
     @Flag(help: "Cut the largest centred square from each frame before resizing.")
     public var centerCrop = false
 
+    @Flag(name: .customLong("autorotate"), inversion: .prefixedNo,
+          help: "Turn frames upright by the video's display matrix (phone videos), as players do.")
+    public var autorotate = true
+
+    @Option(help: ArgumentHelp("Start this far into each video (seconds, MM:SS or HH:MM:SS).", valueName: "time"))
+    public var start: Seconds?
+
+    @Option(help: ArgumentHelp("Classify only this long a span (seconds, MM:SS or HH:MM:SS).", valueName: "time"))
+    public var duration: Seconds?
+
     public init() {}
 
     public func validate() throws {
+        if let duration, !(duration.value > 0) { throw ValidationError("--duration must be more than 0") }
         if !(fps >= 0) || !fps.isFinite { throw ValidationError("--fps must be 0 or more") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if let s = size, s < 32 || s > 1024 { throw ValidationError("--size must be between 32 and 1024") }
@@ -137,6 +185,9 @@ public struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress bar, warnings or per-input error lines on stderr.")
     public var quiet = false
 
+    @Flag(help: "List on stderr each file a folder scan skipped, and why.")
+    public var verbose = false
+
     public init() {}
 
     public func validate() throws {
@@ -145,5 +196,6 @@ public struct OutputOptions: ParsableArguments {
         if logits && !(format == .json || format == .jsonl) {
             throw ValidationError("--logits needs --format json or jsonl")
         }
+        if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be combined") }
     }
 }

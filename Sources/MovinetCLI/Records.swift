@@ -1,5 +1,6 @@
 // Renders results in the four output formats. Each input's output is a self-contained chunk
 // (so parallel jobs can be printed in input order); the document's header and footer wrap them.
+// JSON records follow one schema (README, "Output formats"), versioned by their "schema" field.
 
 import Foundation
 import MoViNetKit
@@ -11,12 +12,22 @@ public struct RecordWriter: Sendable {
     public let perFrame: Bool
     /// Include the raw logits (json, jsonl).
     public let logits: Bool
+    /// Whether class names come from a label list; false when the default list could not be had
+    /// and classes are named by number (`"labels": false` in every JSON record, a warning in CSV).
+    public let labels: Bool
 
-    public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false) {
+    /// The version of the JSON record layout, in every JSON record as `"schema"`. Version 1:
+    /// `frames` is always the number of frames classified; per-frame lists are `predictions`.
+    public static let schemaVersion = 1
+    /// The CSV warning of a run without label names.
+    static let numberedLabelsWarning = "no label list: classes are numbered"
+
+    public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false, labels: Bool = true) {
         self.format = format
         self.topK = topK
         self.perFrame = perFrame
         self.logits = logits
+        self.labels = labels
     }
 
     // MARK: document
@@ -26,7 +37,7 @@ public struct RecordWriter: Sendable {
         case .json: return "[\n"
         case .csv:
             var columns = perFrame ? ["file", "frame", "timestamp"] : ["file", "frames"]
-            columns.append("error")
+            columns += ["error", "warnings"]
             for r in 1...topK { columns += ["label_\(r)", "probability_\(r)"] }
             return CSVText.row(columns)
         case .text, .jsonl: return ""
@@ -44,7 +55,7 @@ public struct RecordWriter: Sendable {
     public func inputStart(_ file: String, position: Int) -> String {
         let separator = position == 0 ? "" : ",\n"
         switch (format, perFrame) {
-        case (.json, true): return separator + "{\"file\":\(JSONText.string(file)),\"frames\":["
+        case (.json, true): return separator + "{\(schemaField)\"file\":\(JSONText.string(file)),\"predictions\":["
         case (.json, false): return separator
         case (.text, true): return (position == 0 ? "" : "\n") + file + "\n"
         default: return ""
@@ -58,26 +69,36 @@ public struct RecordWriter: Sendable {
             let labels = r.top.map { "\($0.label) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", ")
             return String(format: "%6d %9.3fs  ", r.index, r.timestamp) + labels + "\n"
         case .jsonl:
-            return "{\"file\":\(JSONText.string(file)),\(frameFields(r))}\n"
+            return "{\(schemaField)\"file\":\(JSONText.string(file)),\(frameFields(r))\(labelsField)}\n"
         case .json:
             return (nth == 0 ? "" : ",") + "\n  {\(frameFields(r))}"
         case .csv:
-            return CSVText.row([file, String(r.index), JSONText.seconds(r.timestamp), ""] + csvLabels(r.top))
+            return CSVText.row([file, String(r.index), JSONText.seconds(r.timestamp), "", csvWarnings([])]
+                               + csvLabels(r.top))
         }
     }
 
     /// After the input: its result, or the error that stopped it (`framesWritten` frames were
-    /// written before it in per-frame mode).
-    public func inputEnd(_ file: String, result: Classification?, error: String?, framesWritten: Int) -> String {
+    /// written before it in per-frame mode). `warnings` (default: the result's) go into the
+    /// machine formats' records; in per-frame mode an input-level record closes the input when
+    /// it failed or has warnings.
+    public func inputEnd(_ file: String, result: Classification?, error: String?, framesWritten: Int,
+                         warnings: [String]? = nil) -> String {
+        let warnings = warnings ?? result?.warnings ?? []
         if perFrame {
             switch format {
             case .json:
                 let close = framesWritten > 0 ? "\n]" : "]"
-                return close + (error.map { ",\"error\":\(JSONText.string($0))" } ?? "") + "}"
+                return close + ",\"frames\":\(framesWritten),\"warnings\":\(warningsJSON(warnings))" + labelsField
+                    + (error.map { ",\"error\":\(JSONText.string($0))" } ?? "") + "}"
             case .jsonl:
-                return error.map { "{\"file\":\(JSONText.string(file)),\"error\":\(JSONText.string($0))}\n" } ?? ""
+                guard error != nil || !warnings.isEmpty else { return "" }
+                return "{\(schemaField)\"file\":\(JSONText.string(file)),\"frames\":\(framesWritten),"
+                    + "\"warnings\":\(warningsJSON(warnings))\(labelsField)"
+                    + (error.map { ",\"error\":\(JSONText.string($0))" } ?? "") + "}\n"
             case .csv:
-                return error.map { CSVText.row([file, "", "", $0] + csvLabels([])) } ?? ""
+                guard error != nil || !warnings.isEmpty else { return "" }
+                return CSVText.row([file, "", "", error ?? "", csvWarnings(warnings)] + csvLabels([]))
             case .text:
                 return ""
             }
@@ -89,12 +110,14 @@ public struct RecordWriter: Sendable {
             for r in result.top { out += String(format: "  %.3f  ", r.probability) + r.label + "\n" }
             return out
         case .jsonl:
-            return "{\(inputFields(file, result: result, error: error))}\n"
+            return "{\(inputFields(file, result: result, error: error, warnings: warnings))}\n"
         case .json:
-            return "  {\(inputFields(file, result: result, error: error))}"
+            return "  {\(inputFields(file, result: result, error: error, warnings: warnings))}"
         case .csv:
-            guard let result else { return CSVText.row([file, "", error ?? ""] + csvLabels([])) }
-            return CSVText.row([file, String(result.frames), ""] + csvLabels(result.top))
+            guard let result else {
+                return CSVText.row([file, "", error ?? "", csvWarnings(warnings)] + csvLabels([]))
+            }
+            return CSVText.row([file, String(result.frames), "", csvWarnings(warnings)] + csvLabels(result.top))
         }
     }
 
@@ -110,20 +133,32 @@ public struct RecordWriter: Sendable {
         "[" + logits.map(JSONText.float).joined(separator: ",") + "]"
     }
 
+    private var schemaField: String { "\"schema\":\(Self.schemaVersion)," }
+    private var labelsField: String { labels ? "" : ",\"labels\":false" }
+
+    private func warningsJSON(_ warnings: [String]) -> String {
+        "[" + warnings.map(JSONText.string).joined(separator: ",") + "]"
+    }
+
+    private func csvWarnings(_ warnings: [String]) -> String {
+        (warnings + (labels ? [] : [Self.numberedLabelsWarning])).joined(separator: "; ")
+    }
+
     private func frameFields(_ r: FramePrediction) -> String {
         var s = "\"frame\":\(r.index),\"timestamp\":\(JSONText.seconds(r.timestamp)),\"top\":\(topJSON(r.top))"
         if logits { s += ",\"logits\":\(logitsJSON(r.logits))" }
         return s
     }
 
-    private func inputFields(_ file: String, result: Classification?, error: String?) -> String {
-        var s = "\"file\":\(JSONText.string(file))"
+    private func inputFields(_ file: String, result: Classification?, error: String?, warnings: [String]) -> String {
+        var s = schemaField + "\"file\":\(JSONText.string(file))"
         if let result {
             s += ",\"frames\":\(result.frames)"
             if let w = result.windows { s += ",\"windows\":\(w)" }
             s += ",\"top\":\(topJSON(result.top))"
             if logits { s += ",\"logits\":\(logitsJSON(result.logits))" }
         }
+        s += ",\"warnings\":\(warningsJSON(warnings))" + labelsField
         if let error { s += ",\"error\":\(JSONText.string(error))" }
         return s
     }

@@ -7,6 +7,7 @@ import TestSupport
 
 import MovinetCLI
 import MoViNetKit
+import VideoDecoding
 
 final class ShardTests: XCTestCase {
     func testParsing() {
@@ -31,8 +32,18 @@ final class ShardTests: XCTestCase {
 }
 
 final class InputExpansionTests: XCTestCase {
-    let gif = Data("GIF89a".utf8) + Data(repeating: 0, count: 20)
-    let mp4 = Data([0, 0, 0, 0x20]) + Data("ftypisom".utf8) + Data(repeating: 0, count: 20)
+    /// Real media written by ffmpeg (folder scans open what FFmpeg's probe accepts, which a
+    /// made-up header is not), and a .npy header.
+    static let media: (gif: Data, mp4: Data) = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("movinet-tree-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gif = dir.appendingPathComponent("a.gif"), mp4 = dir.appendingPathComponent("a.mp4")
+        let pattern = ["-f", "lavfi", "-i", "testsrc2=size=32x32:rate=5:duration=0.4"]
+        try? Tools.ffmpeg(pattern + [gif.path])
+        try? Tools.ffmpeg(pattern + ["-c:v", "libx264", "-pix_fmt", "yuv420p", mp4.path])
+        return ((try? Data(contentsOf: gif)) ?? Data(), (try? Data(contentsOf: mp4)) ?? Data())
+    }()
     let npy = Data([0x93]) + Data("NUMPY".utf8) + Data(repeating: 0, count: 20)
 
     func makeTree() throws -> URL {
@@ -41,6 +52,8 @@ final class InputExpansionTests: XCTestCase {
         for dir in ["b", "a/z", ".hidden"] {
             try fm.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
+        let (gif, mp4) = Self.media
+        XCTAssertFalse(gif.isEmpty || mp4.isEmpty, "ffmpeg could not make the test media")
         try mp4.write(to: root.appendingPathComponent("b/clip.mp4"))
         try gif.write(to: root.appendingPathComponent("a/z/anim.dat"))           // sniffed, not by extension
         try npy.write(to: root.appendingPathComponent("a/frames.npy"))
@@ -53,8 +66,12 @@ final class InputExpansionTests: XCTestCase {
 
     func testFolderIsExpandedRecursivelyInSortedOrder() throws {
         let root = try makeTree()
-        let got = Inputs.expand([root.path]).map { String($0.dropFirst(root.path.count + 1)) }
+        var scans: [(String, MediaFiles.Scan)] = []
+        let got = Inputs.expand([root.path], onScan: { scans.append(($0, $1)) }).map { String($0.dropFirst(root.path.count + 1)) }
         XCTAssertEqual(got, ["a.gif", "a/frames.npy", "a/z/anim.dat", "b/clip.mp4"])
+        XCTAssertEqual(scans.map(\.0), [root.path])
+        XCTAssertEqual(scans.first?.1.skipped, [MediaFiles.Skipped(path: root.path + "/a/notes.txt", reason: "not a video",
+                                                                  special: false)])
     }
 
     func testStdinListMatchesTheSameFilesGivenDirectly() throws {
@@ -65,6 +82,21 @@ final class InputExpansionTests: XCTestCase {
         // A folder named on stdin is expanded too, and order of arguments is kept around '-'.
         XCTAssertEqual(Inputs.expand(["x.mp4", "-", "y.mp4"], stdin: { root.path + "\r\n" }),
                        ["x.mp4"] + direct + ["y.mp4"])
+        // NUL-separated: any byte but NUL belongs to the name, newlines included.
+        XCTAssertEqual(Inputs.expand(["-"], stdin: { "a\nb.mp4\u{0}c.mp4\u{0}\u{0}" }, separator: .nul),
+                       ["a\nb.mp4", "c.mp4"])
+    }
+
+    func testListEntriesAreCutAcrossReads() {
+        var s = EntrySplitter(separator: .newline)
+        XCTAssertEqual(s.feed(Array("ab".utf8)), [])
+        XCTAssertEqual(s.feed(Array("c\r\nd".utf8)), ["abc"])
+        XCTAssertEqual(s.feed(Array("\n\n".utf8)), ["d"])
+        XCTAssertEqual(s.finish(), [])
+        var n = EntrySplitter(separator: .nul)
+        XCTAssertEqual(n.feed(Array("x\ny\u{0}z".utf8)), ["x\ny"])
+        XCTAssertEqual(n.feed([0xE9]), [])
+        XCTAssertEqual(n.finish().map(FileNames.bytes), [Array("z".utf8) + [0xE9]])   // a Latin-1 byte kept
     }
 
     func testExplicitFilesAndURLsAreKeptAsGiven() {
@@ -72,15 +104,17 @@ final class InputExpansionTests: XCTestCase {
                        ["missing.mp4", "https://example.com/v.mp4", "notes.txt"])
     }
 
-    func testContentSniffing() {
-        XCTAssertTrue(MediaFiles.isMedia(header: [UInt8](gif)))
-        XCTAssertTrue(MediaFiles.isMedia(header: [UInt8](mp4)))
-        XCTAssertTrue(MediaFiles.isMedia(header: [UInt8](npy)))
-        XCTAssertTrue(MediaFiles.isMedia(header: [0x1A, 0x45, 0xDF, 0xA3, 0, 0]))          // Matroska/WebM
-        XCTAssertTrue(MediaFiles.isMedia(header: Array("RIFF\0\0\0\0AVI LIST".utf8)))
-        XCTAssertFalse(MediaFiles.isMedia(header: Array("RIFF\0\0\0\0WAVEfmt ".utf8)))
-        XCTAssertFalse(MediaFiles.isMedia(header: Array("%PDF-1.4".utf8)))
-        XCTAssertFalse(MediaFiles.isMedia(header: []))
+    func testTheFeedYieldsTheSameListAsTheExpansion() async throws {
+        let root = try makeTree()
+        let pipe = Pipe()
+        let list = [root.path + "/a.gif", root.path, "missing.mp4"].joined(separator: "\n") + "\n"
+        pipe.fileHandleForWriting.write(Data(list.utf8))
+        try pipe.fileHandleForWriting.close()
+        var fed: [String] = []
+        for await item in Inputs.feed(["first.mp4", "-"], input: pipe.fileHandleForReading.fileDescriptor) {
+            fed.append(item)
+        }
+        XCTAssertEqual(fed, ["first.mp4"] + Inputs.expand(["-"], stdin: { list }))
     }
 }
 

@@ -27,8 +27,9 @@ enum Binary {
 
     /// Runs movinet with `arguments`, optional stdin text, and extra environment; waits up to
     /// `timeout` seconds.
+    /// `stdoutPath`: standard output goes to this file (e.g. /dev/full) instead of being captured.
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    directory: URL? = nil, timeout: TimeInterval = 120) throws -> RunResult {
+                    directory: URL? = nil, timeout: TimeInterval = 120, stdoutPath: String? = nil) throws -> RunResult {
         let process = Process()
         process.executableURL = try url
         process.arguments = arguments
@@ -38,7 +39,13 @@ enum Binary {
         process.environment = env
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
+        if let stdoutPath {
+            guard let sink = FileHandle(forWritingAtPath: stdoutPath) else { throw XCTSkip("cannot open \(stdoutPath)") }
+            process.standardOutput = sink
+            try? out.fileHandleForWriting.close()
+        } else {
+            process.standardOutput = out
+        }
         process.standardError = err
         process.standardInput = input
         try process.run()
@@ -48,7 +55,10 @@ enum Binary {
         let outBox = Box(), errBox = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            if stdoutPath == nil { outBox.data = out.fileHandleForReading.readDataToEndOfFile() }
+            group.leave()
+        }
         group.enter()
         DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         if group.wait(timeout: .now() + timeout) == .timedOut {
@@ -58,5 +68,38 @@ enum Binary {
         process.waitUntilExit()
         return RunResult(status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
                          stderr: String(decoding: errBox.data, as: UTF8.self))
+    }
+}
+
+extension Binary {
+    /// Runs `script` with `sh -c`, `$MOVINET` naming the binary: for arguments a Process cannot
+    /// pass (bytes that are not UTF-8) and for shell plumbing.
+    static func shell(_ script: String, environment: [String: String] = [:], timeout: TimeInterval = 120) throws
+        -> (status: Int32, stdout: Data, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        var env = ProcessInfo.processInfo.environment
+        env["MOVINET"] = try url.path
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box(), errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            XCTFail("sh -c \(script) did not finish in \(timeout) s")
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, outBox.data, String(decoding: errBox.data, as: UTF8.self))
     }
 }

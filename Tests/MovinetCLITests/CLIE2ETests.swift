@@ -84,7 +84,7 @@ final class CLIE2ETests: XCTestCase {
         XCTAssertEqual(csv.status, 1)
         let lines = csv.stdout.split(separator: "\n")
         guard lines.count == 6 else { return XCTFail("expected 6 CSV lines, got \(lines.count): \(csv.stderr)") }
-        XCTAssertTrue(lines[0].hasPrefix("file,frames,error,label_1,probability_1"))
+        XCTAssertTrue(lines[0].hasPrefix("file,frames,error,warnings,label_1,probability_1"))
         XCTAssertEqual(lines.dropFirst().map { String($0.split(separator: ",")[0]) }, inputs)
         XCTAssertEqual(lines.filter { $0.hasPrefix("file,") }.count, 1)
         let json = try Binary.run(["classify", "--format", "json"] + inputs, environment: env)

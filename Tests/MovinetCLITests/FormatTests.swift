@@ -7,6 +7,7 @@ import XCTest
 import MoViNet
 import MovinetCLI
 import MoViNetKit
+import VideoDecoding
 
 final class FormatTests: XCTestCase {
     let top = [RankedLabel(index: 3, label: "jumping jacks", probability: 0.9),
@@ -59,6 +60,21 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(CSVText.row(["a", "b,c", ""]), "a,\"b,c\",\n")
     }
 
+    func testFileNameBytesThatAreNotUTF8BecomeSurrogateEscapes() {
+        let name = FileNames.decode(Array("caf".utf8) + [0xE9] + Array(".gif".utf8))
+        XCTAssertEqual(JSONText.string(name), "\"caf\\udce9.gif\"")
+        XCTAssertEqual(CSVText.field(name), name)   // raw in CSV: StandardOutput writes the byte itself
+    }
+
+    func testAMissingLabelListIsSaidInEveryJSONRecord() throws {
+        let w = RecordWriter(format: .jsonl, topK: 1, perFrame: true, labels: false)
+        let frameRecord = try json(w.frame(frame(0, 0, top: top), file: "a.gif", nth: 0)) as? [String: Any]
+        XCTAssertEqual(frameRecord?["labels"] as? Bool, false)
+        let input = RecordWriter(format: .jsonl, topK: 1, perFrame: false, labels: false)
+        let record = try json(input.inputEnd("a.gif", result: result(), error: nil, framesWritten: 0)) as? [String: Any]
+        XCTAssertEqual(record?["labels"] as? Bool, false)
+    }
+
     func testJSONStringEscapingRoundTrips() throws {
         for s in ["plain", "quote \" and \\ backslash", "tab\there\nnewline", "\u{01}\u{1F}", "snow ☃ 🎬", "\u{2028}"] {
             let parsed = try json(JSONText.string(s)) as? String
@@ -81,6 +97,9 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(firstTop?.first?["index"] as? Int, 3)
         XCTAssertEqual((firstTop?.first?["probability"] as? NSNumber)?.doubleValue ?? 0, 0.9, accuracy: 1e-6)
         XCTAssertEqual(records[0]?["frames"] as? Int, 13)
+        XCTAssertEqual(records.map { $0?["schema"] as? Int }, [1, 1, 1])
+        XCTAssertEqual(records[0]?["warnings"] as? [String], [])
+        XCTAssertNil(records[0]?["labels"])
         XCTAssertEqual((records[0]?["logits"] as? [NSNumber])?.map(\.floatValue), [1.5, -2, 0.25])
     }
 
@@ -89,12 +108,18 @@ final class FormatTests: XCTestCase {
             let doc = try json(document(.json, perFrame: perFrame, logits: true)) as? [[String: Any]]
             XCTAssertEqual(doc?.count, 3, "perFrame \(perFrame)")
             XCTAssertEqual(doc?[1]["error"] as? String, "not a video or GIF file")
+            for record in doc ?? [] {
+                XCTAssertEqual(record["schema"] as? Int, 1)
+                XCTAssertNotNil(record["warnings"] as? [String])
+            }
             if perFrame {
-                let frames = doc?[0]["frames"] as? [[String: Any]]
+                let frames = doc?[0]["predictions"] as? [[String: Any]]
                 XCTAssertEqual(frames?.count, 3)
+                XCTAssertEqual(doc?[0]["frames"] as? Int, 3)
                 XCTAssertEqual((frames?[2]["timestamp"] as? NSNumber)?.doubleValue ?? 0, 0.4, accuracy: 1e-9)
                 XCTAssertTrue((frames?[0]["logits"] as? [Any])?[2] is NSNull)   // NaN → null
-                XCTAssertEqual((doc?[1]["frames"] as? [Any])?.count, 0)
+                XCTAssertEqual((doc?[1]["predictions"] as? [Any])?.count, 0)
+                XCTAssertEqual(doc?[1]["frames"] as? Int, 0)
             }
         }
         XCTAssertNotNil(try json(RecordWriter(format: .json, topK: 1, perFrame: false).header()
@@ -107,22 +132,34 @@ final class FormatTests: XCTestCase {
         s += w.frame(frame(0, 0, top: top), file: "x.mp4", nth: 0)
         s += w.inputEnd("x.mp4", result: nil, error: "decode failed at frame 1", framesWritten: 1) + w.footer(inputs: 1)
         let doc = try json(s) as? [[String: Any]]
-        XCTAssertEqual((doc?[0]["frames"] as? [Any])?.count, 1)
+        XCTAssertEqual((doc?[0]["predictions"] as? [Any])?.count, 1)
+        XCTAssertEqual(doc?[0]["frames"] as? Int, 1)
         XCTAssertEqual(doc?[0]["error"] as? String, "decode failed at frame 1")
     }
 
     func testCSVHasOneHeaderAndOneRowPerInput() throws {
         let text = document(.csv)
         let rows = try parseCSV(text)
-        XCTAssertEqual(rows.first, ["file", "frames", "error", "label_1", "probability_1", "label_2", "probability_2"])
+        XCTAssertEqual(rows.first, ["file", "frames", "error", "warnings", "label_1", "probability_1", "label_2",
+                                    "probability_2"])
         XCTAssertEqual(rows.count, 4)
-        XCTAssertEqual(rows[1], ["a.gif", "13", "", "jumping jacks", "0.900000", "tai \"chi\", slow", "0.050000"])
-        XCTAssertEqual(rows[2], ["bad,\"name\".mp4", "", "not a video or GIF file", "", "", "", ""])
+        XCTAssertEqual(rows[1], ["a.gif", "13", "", "", "jumping jacks", "0.900000", "tai \"chi\", slow", "0.050000"])
+        XCTAssertEqual(rows[2], ["bad,\"name\".mp4", "", "not a video or GIF file", "", "", "", "", ""])
         XCTAssertEqual(rows[3][0], "c\nd.mp4")
         let perFrame = try parseCSV(document(.csv, perFrame: true))
-        XCTAssertEqual(perFrame.first?.prefix(4), ["file", "frame", "timestamp", "error"])
+        XCTAssertEqual(perFrame.first?.prefix(5), ["file", "frame", "timestamp", "error", "warnings"])
         XCTAssertEqual(perFrame.count, 1 + 3 + 1 + 3)
-        XCTAssertTrue(perFrame.allSatisfy { $0.count == 8 })
+        XCTAssertTrue(perFrame.allSatisfy { $0.count == 9 })
+        // Warnings go into their column, joined; per frame they close the input with a row of their own.
+        let w = RecordWriter(format: .csv, topK: 1, perFrame: false)
+        let warned = Classification(frames: 2, windows: nil, top: [top[0]], probabilities: [], logits: [],
+                                    warnings: ["damaged video: 3 decode errors", "truncated?"])
+        XCTAssertEqual(try parseCSV(w.inputEnd("x.mp4", result: warned, error: nil, framesWritten: 0))[0],
+                       ["x.mp4", "2", "", "damaged video: 3 decode errors; truncated?", "jumping jacks", "0.900000"])
+        let f = RecordWriter(format: .csv, topK: 1, perFrame: true)
+        XCTAssertEqual(try parseCSV(f.inputEnd("x.mp4", result: warned, error: nil, framesWritten: 2))[0],
+                       ["x.mp4", "", "", "", "damaged video: 3 decode errors; truncated?", "", ""])
+        XCTAssertEqual(f.inputEnd("y.mp4", result: result(), error: nil, framesWritten: 2), "")
     }
 
     func testTextFormat() {
@@ -141,23 +178,23 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(Inference.rank(p, labels: labels, k: 3, threshold: 0).map(\.label), ["b", "d", "a"])
         XCTAssertEqual(Inference.rank(p, labels: labels, k: 3, threshold: 0.3).map(\.label), ["b", "d"])
     }
+}
 
-    /// A small RFC 4180 reader (quoted fields may hold commas, quotes and newlines).
-    func parseCSV(_ text: String) throws -> [[String]] {
-        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" { quoted = true }
-            else if c == "," { row.append(field); field = "" }
-            else if c == "\n" { row.append(field); rows.append(row); row = []; field = "" }
-            else { field.append(c) }
-        }
-        XCTAssertFalse(quoted, "unterminated quote")
-        XCTAssertTrue(row.isEmpty && field.isEmpty, "no final newline")
-        return rows
+/// A small RFC 4180 reader (quoted fields may hold commas, quotes and newlines).
+func parseCSV(_ text: String) throws -> [[String]] {
+    var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
+    var chars = Array(text)[...]
+    while let c = chars.popFirst() {
+        if quoted {
+            if c == "\"" {
+                if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
+            } else { field.append(c) }
+        } else if c == "\"" { quoted = true }
+        else if c == "," { row.append(field); field = "" }
+        else if c == "\n" { row.append(field); rows.append(row); row = []; field = "" }
+        else { field.append(c) }
     }
+    XCTAssertFalse(quoted, "unterminated quote")
+    XCTAssertTrue(row.isEmpty && field.isEmpty, "no final newline")
+    return rows
 }

@@ -73,7 +73,7 @@ final class InspectTests: XCTestCase {
     }
 
     func frames(_ report: [String: Any], _ key: String) -> [String] {
-        (report["frames"] as? [[String: Any]] ?? []).map { $0[key] as! String }
+        (report["samples"] as? [[String: Any]] ?? []).map { $0[key] as! String }
     }
 
     func testJumpingjackFramesEqualTensorFlowsDecoder() throws {
@@ -85,7 +85,7 @@ final class InspectTests: XCTestCase {
         let ref = try manifest("jumpingjack.gif")
         XCTAssertEqual(frames(report, "sha256"), ref["decoded_frame_sha256"] as! [String])
         XCTAssertEqual(report["decoded_frames"] as? Int, 13)
-        XCTAssertEqual(report["sampled_frames"] as? Int, 13)
+        XCTAssertEqual(report["frames"] as? Int, 13)
         XCTAssertEqual(report["width"] as? Int, 300)
         XCTAssertEqual(report["container"] as? String, "gif")
         // The resized model input equals the reference's tf.image.resize frames, byte for byte.
@@ -100,7 +100,7 @@ final class InspectTests: XCTestCase {
             let run = try movinet(["inspect", try shared("samples/\(sample)"), "--format", "json"])
             XCTAssertEqual(run.status, 0, run.stderr)
             let report = try json(run)[0]
-            XCTAssertEqual(report["sampled_frames"] as? Int, count, sample)
+            XCTAssertEqual(report["frames"] as? Int, count, sample)
             XCTAssertEqual(report["codec"] as? String, "h264")
             XCTAssertEqual(frames(report, "sha256"), try manifest(sample)["decoded_frame_sha256"] as! [String], sample)
         }
@@ -144,7 +144,7 @@ final class InspectTests: XCTestCase {
         let fromPipe = try movinet(["inspect", "-", "--format", "json"], stdin: clip)
         XCTAssertEqual(fromPipe.status, 0, fromPipe.stderr)
         XCTAssertEqual(frames(try json(fromPipe)[0], "sha256"), frames(try json(fromFile)[0], "sha256"))
-        XCTAssertEqual(try json(fromPipe)[0]["sampled_frames"] as? Int, 10)
+        XCTAssertEqual(try json(fromPipe)[0]["frames"] as? Int, 10)
 
         // carving_ice.mp4 keeps its index at the end, which a pipe cannot reach: a clear error.
         let mp4 = try movinet(["inspect", "-"], stdin: try shared("samples/carving_ice.mp4"))
@@ -208,8 +208,9 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(reports.count, 2)
         XCTAssertEqual(reports[0]["file"] as? String, missing)
         XCTAssertEqual(reports[0]["error"] as? String, "no such file")
-        XCTAssertEqual(Set(reports[0].keys), ["file", "error"])
-        XCTAssertTrue(mixed.stdout.hasPrefix("[\n  {\n    \"file\": "), "keys in a fixed order, file first")
+        XCTAssertEqual(Set(reports[0].keys), ["schema", "file", "error"])
+        XCTAssertTrue(mixed.stdout.hasPrefix("[\n  {\n    \"schema\": 1,\n    \"file\": "),
+                      "keys in a fixed order, the schema version and the file first")
         XCTAssertEqual(reports[1]["decoded_frames"] as? Int, 13)
         XCTAssertEqual(mixed.stderr, "movinet: \(missing): no such file\n")
     }
