@@ -20,6 +20,7 @@ public struct ClassifierOptions: Sendable, Equatable {
     /// averaged, so memory stays bounded.
     public var window: Int
 
+    /// Options with the given values; every default is the CLI's.
     public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
                 threshold: Float = 0, window: Int = 50) {
         self.fps = fps

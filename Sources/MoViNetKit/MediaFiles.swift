@@ -3,7 +3,9 @@
 
 import Foundation
 
+/// Recognising media files by their first bytes, and finding them in folders.
 public enum MediaFiles {
+    /// Whether `s` is an `http://` or `https://` URL (kept as given, never scanned).
     public static func isURL(_ s: String) -> Bool {
         let lower = s.lowercased()
         return lower.hasPrefix("http://") || lower.hasPrefix("https://")
@@ -39,6 +41,7 @@ public enum MediaFiles {
         return isMedia(header: [UInt8](head))
     }
 
+    /// Whether a file starting with these bytes is a video, a GIF or a `.npy` array.
     public static func isMedia(header b: [UInt8]) -> Bool {
         func at(_ offset: Int, _ s: String) -> Bool {
             let bytes = Array(s.utf8)
