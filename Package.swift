@@ -18,7 +18,7 @@ let optimise: [SwiftSetting] = simdFlags + [
 
 let package = Package(
     name: "movinet",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],   // Synchronization's Atomic (the thread pool) needs macOS 15
     products: [
         .executable(name: "movinet", targets: ["movinet"]),
         .library(name: "MoViNetKit", targets: ["MoViNetKit"]),

@@ -29,6 +29,7 @@ public struct ClassifierOptions: Sendable, Equatable {
     /// Seconds classified from ``start``; nil: to the end.
     public var duration: Double?
 
+    /// Options with the given values; every default is the CLI's.
     public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
                 threshold: Float = 0, window: Int = 50, autorotate: Bool = true, start: Double = 0,
                 duration: Double? = nil) {

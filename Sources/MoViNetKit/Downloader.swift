@@ -6,12 +6,17 @@ import Foundation
 import FoundationNetworking
 #endif
 
+/// A download that failed, with the URL and the reason.
 public struct DownloadError: Error, CustomStringConvertible, Sendable {
+    /// The URL fetched.
     public let url: String
+    /// One line saying what went wrong.
     public let problem: String
+    /// `"<url>: <problem>"`.
     public var description: String { "\(url): \(problem)" }
 }
 
+/// Fetches one URL into a file (URLSession, or a copy for `file://`).
 public enum Downloader {
     /// Downloads `url` into `destination` (created or truncated). `idleTimeout` bounds the wait
     /// for any data; `progress(received, expected)` is called as bytes arrive. Returns the size.

@@ -6,10 +6,14 @@ import VideoDecoding
 
 /// One sampled frame ready for the model.
 public struct SampledFrame {
-    public var index: Int          // 0-based among sampled frames
-    public var timestamp: Double   // seconds
-    public var pixels: [Float]     // (size, size, 3), RGB in [0, 1]
+    /// 0-based index among the input's sampled frames.
+    public var index: Int
+    /// Seconds from the start of the input.
+    public var timestamp: Double
+    /// (size, size, 3) RGB values in [0, 1], row-major.
+    public var pixels: [Float]
 
+    /// A frame of `pixels` at `timestamp`.
     public init(index: Int, timestamp: Double, pixels: [Float]) {
         self.index = index
         self.timestamp = timestamp
@@ -58,6 +62,8 @@ public final class VideoFrames: FrameStream {
     /// The last preprocessed frame, reused while the sampler repeats it.
     private var cached: (index: Int, pixels: [Float])?
 
+    /// Opens a video or GIF (file, URL, `-` or FIFO) for `size`×`size` model frames sampled at
+    /// `fps`; `decoding` turns frames upright and picks the span.
     public init(path: String, size: Int, fps: Double, centerCrop: Bool,
                 decoding: DecodingOptions = DecodingOptions()) throws {
         frames = try SampledFrames(path: path, fps: fps, options: decoding)
@@ -96,6 +102,7 @@ public final class NpyFrames: FrameStream {
     private let rate: Double
     private var emitted = 0
 
+    /// Opens a `.npy` array for `size`×`size` model frames, frame k at k / `fps` seconds.
     public init(path: String, size: Int, fps: Double) throws {
         reader = try NpyReader(path: path)
         frameSize = size

@@ -5,6 +5,7 @@
 import CZlib
 import Foundation
 
+/// gzip decompression (zlib), file to file, capped.
 public enum Gunzip {
     /// Decompressed bytes accepted by default (the official MoViNet archives unpack to < 100 MB).
     public static let defaultLimit: Int64 = 4 << 30

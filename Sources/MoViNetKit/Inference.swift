@@ -32,6 +32,7 @@ public struct InferenceSettings: Sendable, Equatable {
     /// Base models: frames per window.
     public var window: Int
 
+    /// Settings with these values.
     public init(topK: Int, threshold: Float, window: Int) {
         self.topK = topK
         self.threshold = threshold
@@ -52,6 +53,11 @@ public enum Inference {
     /// Runs `frames` through `runner` (reset first) and returns the input's classification.
     ///
     /// - Parameters:
+    ///   - frames: the input's sampled, preprocessed frames.
+    ///   - runner: the model runner (its stream state is reset first).
+    ///   - labels: class names for the ranked results.
+    ///   - settings: top-k, threshold and base-model window.
+    ///   - path: how errors name the input.
     ///   - perFrame: stream models only: call `onFrame` with every sampled frame's prediction.
     ///   - onFrame: receives each frame's prediction, in order; throwing stops the run.
     ///   - onProgress: called with 1 after each sampled frame.

@@ -5,30 +5,44 @@ import Foundation
 import MoViNet
 import VideoDecoding
 
+/// A store operation that failed: what it was about (an id, a path) and why.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// The entry id or path concerned.
     public let subject: String
+    /// One line saying what went wrong.
     public let problem: String
+    /// An error about `subject`.
     public init(_ subject: String, _ problem: String) {
         self.subject = subject
         self.problem = problem
     }
+    /// `"<subject>: <problem>"`.
     public var description: String { "\(subject): \(problem)" }
 }
 
+/// A cache folder of official artifacts: each is downloaded once (through a temporary file),
+/// verified (size and SHA-256 where pinned, and a structural check), renamed into place, and reused.
 public final class ModelStore: @unchecked Sendable {
     /// Loads a downloaded model file/prefix and throws if it is not the architecture the entry
     /// names (the default parses it with `ModelLoader` and builds it with `MoViNetModel`).
     public typealias StructuralCheck = @Sendable (_ entry: CatalogEntry, _ modelPath: String) throws -> Void
 
+    /// The cache folder; each entry has its own folder inside.
     public let cacheDir: String
+    /// A mirror to fetch every artifact from (`<baseURL>/<fileName>`) instead of the official URLs.
     public let baseURL: URL?
+    /// Never use the network: a missing entry is an error.
     public let offline: Bool
+    /// Seconds without data before a download fails.
     public let idleTimeout: TimeInterval
+    /// Checks that a download is the model its entry names.
     public let structuralCheck: StructuralCheck
     /// Called with progress text during downloads (a line per step; redraws when a terminal).
     public var report: @Sendable (String) -> Void = { _ in }
+    /// Called with a download's progress (bytes so far), often.
     public var reportProgress: @Sendable (String) -> Void = { _ in }
 
+    /// A store on `cacheDir` (see ``standard(cacheDir:baseURL:offline:environment:)`` for the usual one).
     public init(cacheDir: String, baseURL: URL? = nil, offline: Bool = false, idleTimeout: TimeInterval = 30,
                 structuralCheck: @escaping StructuralCheck = ModelStore.defaultStructuralCheck) {
         self.cacheDir = cacheDir
@@ -58,6 +72,8 @@ public final class ModelStore: @unchecked Sendable {
         return home + "/.cache/movinet"
     }
 
+    /// Parses the model with the engine's importers and checks its architecture and kind against
+    /// the entry (for label lists: 600 labels).
     public static func defaultStructuralCheck(_ entry: CatalogEntry, _ modelPath: String) throws {
         if entry.kind == nil {
             let labels = try Labels(path: modelPath)
@@ -218,6 +234,7 @@ public final class ModelStore: @unchecked Sendable {
         }
     }
 
+    /// Deletes a stored entry; false if it was not stored.
     public func remove(_ entry: CatalogEntry) throws -> Bool {
         let dir = folder(entry)
         guard FileManager.default.fileExists(atPath: dir) else { return false }
@@ -238,6 +255,7 @@ public final class ModelStore: @unchecked Sendable {
         return total
     }
 
+    /// The SHA-256 of a file, lowercase hex.
     public static func sha256(ofFile path: String) throws -> String {
         guard let h = FileHandle(forReadingAtPath: path) else { throw StoreError(path, "cannot read") }
         defer { try? h.close() }

@@ -3,23 +3,41 @@
 import Foundation
 import VideoDecoding
 
+/// A `.npy` file that cannot be used as frames, with the reason.
 public struct NpyError: Error, CustomStringConvertible, Sendable {
+    /// The file.
     public let path: String
+    /// One line saying what is wrong.
     public let problem: String
+    /// `"<path>: <problem>"`.
     public var description: String { "\(path): \(problem)" }
 }
 
+/// A NumPy `.npy` array of frames `(T, H, W, 3)`, read one frame at a time.
 public final class NpyReader {
-    public enum DType: Sendable { case float32, uint8 }
+    /// The element types accepted.
+    public enum DType: Sendable {
+        /// Little-endian float32, values in [0, 1].
+        case float32
+        /// uint8, divided by 255.
+        case uint8
+    }
 
+    /// The file.
     public let path: String
+    /// The element type.
     public let dtype: DType
-    public let frames: Int     // T
-    public let height: Int     // H
-    public let width: Int      // W
+    /// T, the number of frames.
+    public let frames: Int
+    /// H, each frame's height.
+    public let height: Int
+    /// W, each frame's width.
+    public let width: Int
     private let handle: FileHandle
     private var nextIndex = 0
 
+    /// Opens `path` and reads its header; throws ``NpyError`` for anything but a C-order
+    /// `(T, H, W, 3)` float32 or uint8 array.
     public init(path: String) throws {
         self.path = path
         let fd = FileNames.open(path, O_RDONLY)

@@ -10,6 +10,7 @@ public struct RankedLabel: Sendable, Equatable {
     /// The softmax probability.
     public var probability: Float
 
+    /// A ranked class.
     public init(index: Int, label: String, probability: Float) {
         self.index = index
         self.label = label
@@ -30,6 +31,7 @@ public struct FramePrediction: Sendable {
     /// The raw logits of every class.
     public var logits: [Float]
 
+    /// A prediction with every field given.
     public init(index: Int, timestamp: Double, top: [RankedLabel], probabilities: [Float], logits: [Float]) {
         self.index = index
         self.timestamp = timestamp
@@ -57,6 +59,7 @@ public struct Classification: Sendable {
     /// Non-fatal problems met while decoding (e.g. a truncated file), one line each.
     public var warnings: [String]
 
+    /// A classification with every field given.
     public init(frames: Int, windows: Int?, top: [RankedLabel], probabilities: [Float], logits: [Float],
                 warnings: [String] = []) {
         self.frames = frames

@@ -3,12 +3,17 @@
 
 import Foundation
 
+/// An archive that was refused or could not be unpacked, with the reason.
 public struct ArchiveError: Error, CustomStringConvertible, Sendable {
+    /// The archive.
     public let path: String
+    /// One line saying what is wrong.
     public let problem: String
+    /// `"<path>: <problem>"`.
     public var description: String { "\(path): \(problem)" }
 }
 
+/// Unpacks the downloaded model archives, refusing anything that would write outside the target.
 public enum TarExtractor {
     /// Decompresses `archive` (gzip, through zlib) into a temporary tar beside `directory`, then
     /// extracts it.

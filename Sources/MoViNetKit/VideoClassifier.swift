@@ -67,8 +67,10 @@ public final class VideoClassifier: @unchecked Sendable {
     /// A classifier for a model already loaded (e.g. `MoViNetModel(path:)` or random weights).
     ///
     /// - Parameters:
+    ///   - model: the network.
     ///   - labels: class names; nil: `class <index>`.
     ///   - name: how messages name the model.
+    ///   - options: sampling, size, threads and ranking for every input.
     /// - Throws: ``MoViNetKitError/invalidRequest(_:)`` when the options or the label count do not fit.
     public convenience init(model: MoViNetModel, labels: Labels? = nil, name: String = "model",
                             options: ClassifierOptions = ClassifierOptions()) throws(MoViNetKitError) {
@@ -160,7 +162,9 @@ public final class VideoClassifier: @unchecked Sendable {
     /// thread of its own (stream models only; a base model's sequence throws
     /// ``MoViNetKitError/invalidRequest(_:)``).
     ///
-    /// - Parameter bufferLimit: predictions computed ahead of the consumer at most (back-pressure).
+    /// - Parameters:
+    ///   - input: a file path, a URL FFmpeg opens, `-` for standard input, or a `.npy` array.
+    ///   - bufferLimit: predictions computed ahead of the consumer at most (back-pressure).
     public func stream(_ input: String, bufferLimit: Int = 2) -> FramePredictions {
         streamPredictions(input, frames: nil, bufferLimit: bufferLimit)
     }
