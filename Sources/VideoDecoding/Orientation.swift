@@ -56,33 +56,56 @@ public enum Orientation: String, Sendable, CaseIterable {
         return (matrix[4] < 0 ? .flipped : .upright, nil)
     }
 
-    /// For output pixel (row, column) of a plane, the input pixel it comes from; `inWidth` and
-    /// `inHeight` are the input plane's size. The three filters' loops, inverted.
+    /// Output row `row` of a plane read as a walk through the input (`inWidth`×`inHeight`): the
+    /// input pixel of its column 0, and how the input row and column change per output column.
+    /// FFmpeg's transpose/hflip/vflip loops, inverted (every turn is linear).
     @inline(__always)
-    func source(row: Int, column: Int, inWidth: Int, inHeight: Int) -> (row: Int, column: Int) {
+    func walk(row: Int, inWidth: Int, inHeight: Int) -> (row: Int, column: Int, rowStep: Int, columnStep: Int) {
         switch self {
-        case .upright: return (row, column)
-        case .clockwise: return (inHeight - 1 - column, row)
-        case .counterclockwise: return (column, inWidth - 1 - row)
-        case .transposed: return (column, row)
-        case .antitransposed: return (inHeight - 1 - column, inWidth - 1 - row)
-        case .upsideDown: return (inHeight - 1 - row, inWidth - 1 - column)
-        case .mirrored: return (row, inWidth - 1 - column)
-        case .flipped: return (inHeight - 1 - row, column)
+        case .upright: return (row, 0, 0, 1)
+        case .clockwise: return (inHeight - 1, row, -1, 0)
+        case .counterclockwise: return (0, inWidth - 1 - row, 1, 0)
+        case .transposed: return (0, row, 1, 0)
+        case .antitransposed: return (inHeight - 1, inWidth - 1 - row, -1, 0)
+        case .upsideDown: return (inHeight - 1 - row, inWidth - 1, 0, -1)
+        case .mirrored: return (row, inWidth - 1, 0, -1)
+        case .flipped: return (inHeight - 1 - row, 0, 0, 1)
         }
     }
 
     /// Copies one plane turned: `step` bytes per pixel, input `inWidth`×`inHeight` pixels.
-    // Hot loop (once per sampled frame and plane); pixels are 1–8 bytes, copied byte by byte.
     func remap(from src: UnsafePointer<UInt8>, srcStride: Int, inWidth: Int, inHeight: Int,
                to dst: UnsafeMutablePointer<UInt8>, dstStride: Int, step: Int) {
         let outWidth = swapsSides ? inHeight : inWidth, outHeight = swapsSides ? inWidth : inHeight
-        for row in 0..<outHeight {
-            let out = dst + row * dstStride
-            for column in 0..<outWidth {
-                let s = source(row: row, column: column, inWidth: inWidth, inHeight: inHeight)
-                let from = src + s.row * srcStride + s.column * step
-                for k in 0..<step { out[column * step + k] = from[k] }
+        if !swapsSides && !(self == .mirrored || self == .upsideDown) {   // whole rows, in order
+            for row in 0..<outHeight {
+                let w = walk(row: row, inWidth: inWidth, inHeight: inHeight)
+                (dst + row * dstStride).update(from: src + w.row * srcStride, count: outWidth * step)
+            }
+            return
+        }
+        // Hot loop (once per sampled frame and plane). Tiles of 32×32 pixels keep a transpose's
+        // column reads in cache; one pointer walk per output row, no per-pixel index arithmetic.
+        let tile = 32
+        for rowTile in stride(from: 0, to: outHeight, by: tile) {
+            for columnTile in stride(from: 0, to: outWidth, by: tile) {
+                let columns = min(tile, outWidth - columnTile)
+                for row in rowTile..<min(rowTile + tile, outHeight) {
+                    let w = walk(row: row, inWidth: inWidth, inHeight: inHeight)
+                    let delta = w.rowStep * srcStride + w.columnStep * step
+                    var from = src + (w.row + columnTile * w.rowStep) * srcStride + (w.column + columnTile * w.columnStep) * step
+                    var out = dst + row * dstStride + columnTile * step
+                    switch step {
+                    case 1:
+                        for _ in 0..<columns { out.pointee = from.pointee; out += 1; from += delta }
+                    default:
+                        for _ in 0..<columns {
+                            for k in 0..<step { out[k] = from[k] }
+                            out += step
+                            from += delta
+                        }
+                    }
+                }
             }
         }
     }
