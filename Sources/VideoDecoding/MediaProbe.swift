@@ -20,8 +20,12 @@ public enum MediaProbe {
     /// (`AVPROBE_SCORE_RETRY`, a quarter of the maximum): a guess from a few weak signals is not
     /// enough to pick a file out of a folder.
     public static let scoreThreshold = Int32(AVPROBE_SCORE_MAX / 4)
-    /// Bytes read at most: FFmpeg's probing starts at 2 KB and doubles up to 1 MB.
-    static let maxProbeBytes = 1 << 20
+    /// The prefixes probed, in bytes. FFmpeg's own probing starts at 2 KB and doubles up to 1 MB;
+    /// a scan does three rounds up to 256 KB, because a file that is not media (the costly case:
+    /// every demuxer's probe reads the whole prefix) then costs three probes, not ten — about
+    /// 20 ms for a 200 KB file of noise instead of 45. Every format in MediaProbeTests is
+    /// recognised in the first round.
+    static let probeSizes = [2048, 32768, 262_144]
 
     /// Probes the regular file at `path` (a lossless name, see ``FileNames``).
     public static func probe(_ path: String) -> Verdict {
@@ -35,17 +39,12 @@ public enum MediaProbe {
         if fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG { return .notVideo(reason: "not a regular file") }
         if st.st_size == 0 { return .notVideo(reason: "empty") }
         var buffer = [UInt8]()
-        var size = 2048
-        while true {
-            let want = min(size, maxProbeBytes)
+        for want in probeSizes {
             if !readMore(fd, into: &buffer, upTo: want) { return .notVideo(reason: "cannot be read (\(errnoText()))") }
-            let atEnd = buffer.count < want
-            if let format = probeBuffer(buffer) {
-                return hasVideo(path, format: format)
-            }
-            if atEnd || want >= maxProbeBytes { return .notVideo(reason: "not a video") }
-            size *= 2
+            if let format = probeBuffer(buffer) { return hasVideo(path, format: format) }
+            if buffer.count < want { break }   // the whole file was probed
         }
+        return .notVideo(reason: "not a video")
     }
 
     /// Reads until `buffer` holds `count` bytes or the file ends; false on a read error.
