@@ -30,6 +30,11 @@ public struct ModelInfo: Sendable {
 public final class MoViNetModel: Sendable {
     public let info: ModelInfo
     public let architecture: Architecture
+    /// Class names carried by the model file itself (TFLite metadata), if any; see
+    /// `ImportedModel.labels`.
+    public let embeddedLabels: [String]?
+    /// Why the file's own label list could not be read, if it names one that is damaged.
+    public let embeddedLabelsProblem: String?
     let weights: NetworkWeights
 
     /// Builds the network from imported tensors; strict (ModelError names any missing, unused or
@@ -38,6 +43,8 @@ public final class MoViNetModel: Sendable {
         let arch = try Architecture.infer(from: imported)
         architecture = arch
         weights = try NetworkWeights(imported, arch)
+        embeddedLabels = imported.labels
+        embeddedLabelsProblem = imported.labelsProblem
         info = ModelInfo(id: arch.spec.id, kind: arch.flavour.causal ? .stream : .base, flavour: arch.flavour,
                          numClasses: arch.numClasses, inputSize: imported.inputSize ?? arch.spec.defaultInputSize,
                          parameterCount: imported.tensors.values.reduce(0) { $0 + $1.count })

@@ -29,8 +29,9 @@ public enum ModelLoading {
     }
 
     /// The labels for `model`: the file at `path` if given; else the entry's list from the store;
-    /// else, for a 600-class model, the Kinetics-600 list from the store (numbered classes with a
-    /// reason when it cannot be had); else numbered classes.
+    /// else the model file's own list (TFLite metadata); else, for a 600-class model, the
+    /// Kinetics-600 list from the store; else numbered classes, with the reason a caller should
+    /// warn about.
     /// - Throws: ``MoViNetKitError/model(subject:problem:)`` when a named or catalogued list cannot be
     ///   read or does not match the model's class count.
     public static func labels(path: String?, entry: CatalogEntry?, model: MoViNetModel, store: ModelStore)
@@ -51,6 +52,14 @@ public enum ModelLoading {
         } catch {
             throw .model(error, subject: path ?? entry?.id ?? "labels")
         }
+        if let own = model.embeddedLabels {
+            if own.count == classes { return (Labels(names: own), .model) }
+            return (.numbered(classes), .numbered(reason:
+                "the model's own label list has \(own.count) names for \(classes) classes"))
+        }
+        if let problem = model.embeddedLabelsProblem {
+            return (.numbered(classes), .numbered(reason: "the model's own label list cannot be read (\(problem))"))
+        }
         if classes == 600 {
             do {
                 let file = try store.resolve(Catalog.kinetics600)
@@ -59,6 +68,7 @@ public enum ModelLoading {
                 return (.numbered(classes), .numbered(reason: "no label list (\(error))"))
             }
         }
-        return (.numbered(classes), .numbered(reason: nil))
+        return (.numbered(classes), .numbered(reason:
+            "the model has \(classes) classes and no label list (--labels FILE names them)"))
     }
 }

@@ -10,6 +10,8 @@ public enum LabelSource: Sendable, Equatable {
     case file(String)
     /// A label list from the model store (e.g. `kinetics-600-labels`), at this path.
     case store(id: String, path: String)
+    /// The label list inside the model file itself (a TFLite file's metadata label file).
+    case model
     /// No list: classes are named `class <index>`; `reason` says why when a list was expected.
     case numbered(reason: String?)
 }
@@ -68,12 +70,16 @@ public final class VideoClassifier: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - model: the network.
-    ///   - labels: class names; nil: `class <index>`.
+    ///   - labels: class names; nil: the model file's own list if it has one, else `class <index>`.
     ///   - name: how messages name the model.
     ///   - options: sampling, size, threads and ranking for every input.
     /// - Throws: ``MoViNetKitError/invalidRequest(_:)`` when the options or the label count do not fit.
     public convenience init(model: MoViNetModel, labels: Labels? = nil, name: String = "model",
                             options: ClassifierOptions = ClassifierOptions()) throws(MoViNetKitError) {
+        if labels == nil, let own = model.embeddedLabels, own.count == model.info.numClasses {
+            try self.init(model: model, labels: Labels(names: own), labelSource: .model, name: name, options: options)
+            return
+        }
         let source: LabelSource = labels == nil ? .numbered(reason: nil) : .file(name)
         try self.init(model: model, labels: labels ?? .numbered(model.info.numClasses), labelSource: source,
                       name: name, options: options)

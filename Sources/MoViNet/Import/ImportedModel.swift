@@ -42,14 +42,19 @@ public struct ImportedModel: Sendable {
     public var flavour: Flavour?
     /// A fixed spatial input size if the artifact has one (TFLite files are exported for one size).
     public var inputSize: Int?
+    /// Class names the artifact carries (a TFLite file's metadata label file), index = logit.
+    public var labels: [String]?
+    /// Why the artifact's own label list could not be read, when it names one that is damaged.
+    public var labelsProblem: String?
 
     public init(source: String, format: ModelFormat, tensors: [String: Tensor],
-                flavour: Flavour? = nil, inputSize: Int? = nil) {
+                flavour: Flavour? = nil, inputSize: Int? = nil, labels: [String]? = nil) {
         self.source = source
         self.format = format
         self.tensors = tensors
         self.flavour = flavour
         self.inputSize = inputSize
+        self.labels = labels
     }
 }
 

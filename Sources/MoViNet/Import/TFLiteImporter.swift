@@ -61,8 +61,15 @@ public enum TFLiteImporter {
         let flavour = try graph.inferFlavour(&mapping)
         try foldHeadMeanScale(graph, &mapping)
         let size = try inputSize(graph)
-        return ImportedModel(source: path, format: .tflite, tensors: mapping.tensors, flavour: flavour,
-                             inputSize: size)
+        var imported = ImportedModel(source: path, format: .tflite, tensors: mapping.tensors, flavour: flavour,
+                                     inputSize: size)
+        // A damaged label list does not make the weights unusable: the caller is told instead.
+        do {
+            imported.labels = try TFLiteMetadata.labels(graph.model)
+        } catch let error as FlatBufferError {
+            imported.labelsProblem = error.message
+        }
+        return imported
     }
 
     /// The head's spatial mean is SUM over (H, W) times a stored 1/(H·W). Float16 files keep that
