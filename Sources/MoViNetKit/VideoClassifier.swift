@@ -209,7 +209,7 @@ public final class VideoClassifier: @unchecked Sendable {
                      isCancelled: () -> Bool) throws(MoViNetKitError) -> Classification {
         let runner = try acquireRunner()
         defer { releaseRunner(runner) }
-        let frames: FrameStream
+        var frames: FrameStream
         if let given {
             frames = given
         } else {
@@ -220,6 +220,12 @@ public final class VideoClassifier: @unchecked Sendable {
                 throw .input(error, path: input)
             }
         }
+        var live: LatestFrames?
+        if options.realtime && kind == .stream {
+            live = LatestFrames(frames)
+            frames = live!
+        }
+        defer { live?.stop() }
         if frames.frameSize != inputSize {
             throw .invalidRequest("\(input): frames are \(frames.frameSize) px but the model takes \(inputSize) px")
         }

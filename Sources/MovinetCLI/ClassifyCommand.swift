@@ -16,10 +16,12 @@ struct ClassifyCommand: AsyncParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var sampling: RunOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Live inputs") var live: LiveInputOptions
 
     func run() async throws {
         Diagnostics.shared.quiet = output.quiet
-        let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil)
+        let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil,
+                                   live: live)
         try await Batch.run(request, model: model)
     }
 }
