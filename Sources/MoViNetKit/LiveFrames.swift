@@ -17,6 +17,7 @@ public final class LatestFrames: FrameStream, @unchecked Sendable {
     private var seenWarnings: [String] = []
     /// Frames replaced before the consumer took them.
     public private(set) var replaced = 0
+    /// The side of the square frames in pixels (the source's).
     public let frameSize: Int
 
     /// Starts reading `source` on a thread of its own (the source is used only there from now on);
@@ -67,6 +68,7 @@ public final class LatestFrames: FrameStream, @unchecked Sendable {
         return nil
     }
 
+    /// The source's warnings, as of the last frame it gave.
     public var warnings: [String] {
         condition.lock()
         defer { condition.unlock() }
