@@ -8,8 +8,13 @@ struct ClassifyCommand: AsyncParsableCommand {
         commandName: "classify",
         abstract: "Print the top labels of each input video, GIF or .npy array.",
         discussion: """
+            'pipe:' reads video bytes from standard input, and network streams, cameras and -f \
+            formats are read as by 'movinet stream' (see its --help). SIGINT or SIGTERM stops \
+            reading: the inputs in progress are classified on the frames read so far.
+
             Exit status: 0 all inputs classified, 1 some inputs failed (the rest were printed), \
-            2 usage error, 3 the model could not be loaded.
+            2 usage error, 3 the model could not be loaded, 4 standard output failed, 130/143 \
+            stopped by SIGINT/SIGTERM.
             """)
 
     @OptionGroup var inputs: InputOptions

@@ -97,7 +97,7 @@ public struct StoreOptions: ParsableArguments {
 /// The inputs and how they are spread over jobs and machines.
 public struct InputOptions: ParsableArguments {
     @Argument(help: ArgumentHelp(
-        "Video or GIF files, .npy arrays (T,H,W,3), folders (searched recursively), http(s) URLs, or '-' to read paths from standard input.",
+        "Video or GIF files, .npy arrays (T,H,W,3), folders (searched recursively), URLs (http(s), rtsp, rtmp, udp, srt, tcp), cameras (/dev/video0), 'pipe:' for video bytes on standard input, or '-' to read paths from standard input.",
         valueName: "input"))
     public var inputs: [String] = []
 
