@@ -2,6 +2,27 @@
 // clamped, rounded to nearest even, + zero point), and TFLite's for the int8 average pool.
 // The Swift SIMD here lowers to AVX2 on x86-64 (vpmaddwd for the GEMM, vpmovsxbd, vcvtps2dq).
 
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
+extension SIMD8 where Scalar == Float {
+    /// min(max(self, lo), hi) lane by lane as vector compares and blends (`clamped` and a generic
+    /// version of this run lane by lane).
+    @inline(__always) func clamp(_ lo: Self, _ hi: Self) -> Self {
+        let a = replacing(with: lo, where: self .< lo)
+        return a.replacing(with: hi, where: a .> hi)
+    }
+}
+
+extension SIMD8 where Scalar == Int32 {
+    /// min(max(self, lo), hi) lane by lane as vector compares and blends.
+    @inline(__always) func clamp(_ lo: Self, _ hi: Self) -> Self {
+        let a = replacing(with: lo, where: self .< lo)
+        return a.replacing(with: hi, where: a .> hi)
+    }
+}
+
 @inline(__always) func loadInt8x8(_ p: UnsafePointer<Int8>) -> SIMD8<Int32> {
     SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self))
 }
@@ -10,11 +31,17 @@
     UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: v), as: SIMD8<Int8>.self)
 }
 
+/// Round to nearest even for |x| < 2²²: adding 1.5·2²³ leaves the rounded integer in the low
+/// mantissa bits (XNNPACK's "magic bias"; the generic SIMD float → int conversion is per lane).
+@inline(__always) func roundToInt(_ x: SIMD8<Float>) -> SIMD8<Int32> {
+    unsafeBitCast(x + SIMD8<Float>(repeating: 12_582_912), to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
+}
+
 /// rint(clamp(acc · scale, min − zp, max − zp)) + zp: XNNPACK's fp32 requantization.
 @inline(__always) func requantize(_ acc: SIMD8<Int32>, _ scale: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>,
                                   _ zp: SIMD8<Int32>) -> SIMD8<Int32> {
-    let f = (SIMD8<Float>(acc) * scale).clamped(lowerBound: lo, upperBound: hi)
-    return SIMD8<Int32>(f.rounded(.toNearestOrEven)) &+ zp
+    let f = (SIMD8<Float>(acc) * scale).clamp(lo, hi)
+    return roundToInt(f) &+ zp
 }
 
 extension OutputRange {
@@ -57,7 +84,7 @@ func quantizedPointwise(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8
                 var c1 = c0, c2 = c0, c3 = c0
                 let wb = UnsafeRawPointer(weights + nb * kPairs * 16)
                 for j in 0..<kPairs {
-                    let wv = SIMD16<Int32>(truncatingIfNeeded: wb.loadUnaligned(fromByteOffset: j * 32, as: SIMD16<Int16>.self))
+                    let wv = wb.loadUnaligned(fromByteOffset: j * 32, as: SIMD16<Int16>.self)
                     c0 &+= pairDot(a0[j], wv)
                     c1 &+= pairDot(a1[j], wv)
                     c2 &+= pairDot(a2[j], wv)
@@ -77,11 +104,24 @@ func quantizedPointwise(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8
     }
 }
 
-/// Σ over each lane pair of (x pair) · (w pair): the pattern LLVM lowers to vpmaddwd.
-@inline(__always) func pairDot(_ pair: Int32, _ w: SIMD16<Int32>) -> SIMD8<Int32> {
-    let x = SIMD16<Int32>(truncatingIfNeeded: unsafeBitCast(SIMD8<Int32>(repeating: pair), to: SIMD16<Int16>.self))
-    let prod = x &* w
-    return prod.evenHalf &+ prod.oddHalf
+/// Σ over each lane pair of (x pair) · (w pair) in int32: vpmaddwd. Swift SIMD has no way to say
+/// it (widening, multiplying and adding the halves lowers to vpmulld + vphaddd), so on x86-64 it is
+/// Clang's builtin `_mm256_madd_epi16`; elsewhere the portable form.
+@inline(__always) func pairDot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
+    #if arch(x86_64)
+    let r = _mm256_madd_epi16(unsafeBitCast(SIMD8<Int32>(repeating: pair), to: __m256i.self), unsafeBitCast(w, to: __m256i.self))
+    return unsafeBitCast(r, to: SIMD8<Int32>.self)
+    #else
+    return portablePairDot(pair, w)
+    #endif
+}
+
+/// The same product in plain Swift SIMD (the fallback kernel set, and other architectures).
+@inline(__always) func portablePairDot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
+    let wb = unsafeBitCast(w, to: SIMD8<Int32>.self)
+    let lo = (wb &<< 16) &>> 16, hi = wb &>> 16          // sign-extended even and odd int16 lanes
+    let xl = (pair &<< 16) &>> 16, xh = pair &>> 16
+    return lo &* SIMD8(repeating: xl) &+ hi &* SIMD8(repeating: xh)
 }
 
 // MARK: - General convolution (the stem)
@@ -206,7 +246,7 @@ func quantizedAdd(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: Unsaf
     var i = 0
     while i + 8 <= count {
         let acc = bias &+ loadInt8x8(a + i) &* am &+ loadInt8x8(b + i) &* bm
-        storeInt8x8(((acc &>> q.shift) &+ zp).clamped(lowerBound: lo, upperBound: hi), y + i)
+        storeInt8x8(((acc &>> q.shift) &+ zp).clamp(lo, hi), y + i)
         i += 8
     }
     while i < count {
@@ -240,8 +280,7 @@ func quantizeFloats(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Int8>, 
     var i = 0
     while i + 8 <= count {
         let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        let f = (v * s).clamped(lowerBound: lo, upperBound: hi).rounded(.toNearestOrEven)
-        storeInt8x8(SIMD8<Int32>(f) &+ zp, y + i)
+        storeInt8x8(roundToInt((v * s).clamp(lo, hi)) &+ zp, y + i)
         i += 8
     }
     while i < count {
