@@ -35,11 +35,8 @@ public final class MoViNetRunner {
         guard height >= 1, width >= 1, height <= 16384, width <= 16384 else {
             throw ModelError("", "unsupported frame size \(height)×\(width)")
         }
-        self.precision = try model.resolve(precision)
+        self.precision = try model.resolve(precision, size: height == width ? height : -1)
         if self.precision == .int8, let program = model.quantized {
-            guard height == program.inputSize, width == program.inputSize else {
-                throw ModelError("", "int8 execution runs at the file's \(program.inputSize)×\(program.inputSize) only, not \(height)×\(width); use --precision float for other sizes")
-            }
             quantized = QuantizedRunner(program: program, threads: threads)
         } else {
             quantized = nil

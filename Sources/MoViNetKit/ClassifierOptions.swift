@@ -1,5 +1,6 @@
 // How a VideoClassifier samples, preprocesses, computes and ranks: one value shared by every input.
 
+import MoViNet
 import VideoDecoding
 
 /// Options of a ``VideoClassifier``; the defaults are MoViNet's training conditions (5 fps, the
@@ -28,11 +29,14 @@ public struct ClassifierOptions: Sendable, Equatable {
     public var start: Double
     /// Seconds classified from ``start``; nil: to the end.
     public var duration: Double?
+    /// The arithmetic: `.auto` runs files with int8 activations in int8 (LiteRT's logits), others in float32.
+    public var precision: Precision
 
     /// Options with the given values; every default is the CLI's.
     public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
                 threshold: Float = 0, window: Int = 50, autorotate: Bool = true, start: Double = 0,
-                duration: Double? = nil) {
+                duration: Double? = nil, precision: Precision = .auto) {
+        self.precision = precision
         self.fps = fps
         self.size = size
         self.centerCrop = centerCrop

@@ -44,7 +44,7 @@ public enum Batch {
             threads: request.run.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
             topK: request.output.topK, threshold: Float(request.output.threshold), window: request.run.window,
             autorotate: request.run.autorotate, start: request.run.start?.value ?? 0,
-            duration: request.run.duration?.value)
+            duration: request.run.duration?.value, precision: request.run.precision)
         // Reading the list starts before the model loads: the two overlap.
         let feed: AsyncStream<String>
         if let known {
@@ -61,7 +61,8 @@ public enum Batch {
         var labelsKnown = true
         if case .numbered(let reason) = classifier.labelSource, reason != nil { labelsKnown = false }
         let writer = RecordWriter(format: request.output.format, topK: request.output.topK,
-                                  perFrame: request.everyFrame, logits: request.output.logits, labels: labelsKnown)
+                                  perFrame: request.everyFrame, logits: request.output.logits, labels: labelsKnown,
+                                  precision: classifier.precision.rawValue)
         let failures = await process(feed, classifier: classifier, writer: writer, jobs: jobs,
                                      plotPath: request.plotPath, expected: known?.count)
         if StandardOutput.failure != nil { return }   // runAndExit reports it

@@ -15,6 +15,8 @@ public struct RecordWriter: Sendable {
     /// Whether class names come from a label list; false when the default list could not be had
     /// and classes are named by number (`"labels": false` in every JSON record, a warning in CSV).
     public let labels: Bool
+    /// The arithmetic the model ran in (`int8`, `float`), in input records as `"precision"`.
+    public let precision: String?
 
     /// The version of the JSON record layout, in every JSON record as `"schema"`. Version 1:
     /// `frames` is always the number of frames classified; per-frame lists are `predictions`.
@@ -22,7 +24,9 @@ public struct RecordWriter: Sendable {
     /// The CSV warning of a run without label names.
     static let numberedLabelsWarning = "no label list: classes are numbered"
 
-    public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false, labels: Bool = true) {
+    public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false, labels: Bool = true,
+                precision: String? = nil) {
+        self.precision = precision
         self.format = format
         self.topK = topK
         self.perFrame = perFrame
@@ -155,6 +159,7 @@ public struct RecordWriter: Sendable {
         if let result {
             s += ",\"frames\":\(result.frames)"
             if let w = result.windows { s += ",\"windows\":\(w)" }
+            if let precision { s += ",\"precision\":\(JSONText.string(precision))" }
             s += ",\"top\":\(topJSON(result.top))"
             if logits { s += ",\"logits\":\(logitsJSON(result.logits))" }
         }

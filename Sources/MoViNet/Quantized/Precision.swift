@@ -12,15 +12,24 @@ public enum Precision: String, Sendable, CaseIterable {
 }
 
 extension MoViNetModel {
-    /// What `requested` means for this model: `.int8` or `.float`. Throws a ``ModelError`` when
-    /// int8 is requested for a model that has no int8 graph (a float or weight-only-int8 file, a
-    /// checkpoint) or whose int8 graph uses an operator the int8 path cannot execute.
-    public func resolve(_ requested: Precision) throws -> Precision {
+    /// What `requested` means for this model at frames of `size` × `size` (nil: the model's own
+    /// size): `.int8` or `.float`. `.auto` is int8 when the model has an int8 graph for that size.
+    /// Throws a ``ModelError`` (empty path) when int8 is requested for a model that has no int8
+    /// graph (a float or weight-only-int8 file, a checkpoint), whose int8 graph uses an operator
+    /// the int8 path cannot execute, or at another size than the graph's.
+    public func resolve(_ requested: Precision, size: Int? = nil) throws -> Precision {
         switch requested {
         case .float: return .float
-        case .auto: return quantized == nil ? .float : .int8
+        case .auto:
+            guard let q = quantized else { return .float }
+            return size == nil || size == q.inputSize ? .int8 : .float
         case .int8:
-            if quantized != nil { return .int8 }
+            if let q = quantized {
+                if let size, size != q.inputSize {
+                    throw ModelError("", "--precision int8 runs at the file's \(q.inputSize)×\(q.inputSize) only, not \(size)×\(size); use --precision float for other sizes")
+                }
+                return .int8
+            }
             if let why = quantizedUnavailable {
                 throw ModelError("", "--precision int8: this model's int8 graph cannot be executed (\(why)); use --precision float")
             }

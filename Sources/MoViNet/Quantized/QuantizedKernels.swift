@@ -57,71 +57,109 @@ extension OutputRange {
 
 // MARK: - 1×1 convolution (the GEMM)
 
+/// The int16 pair product of the GEMM, one type per kernel set.
+protocol PairProduct {
+    /// Per int32 lane i: x.lo · w[2i] + x.hi · w[2i+1], where `pair` holds two int16 (lo, hi).
+    static func dot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32>
+}
+
+/// vpmaddwd. Swift SIMD has no way to say it (widening, multiplying and adding the halves lowers
+/// to vpmulld + vphaddd), so on x86-64 it is Clang's builtin `_mm256_madd_epi16`.
+enum AVX2Pairs: PairProduct {
+    @inline(__always) static func dot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
+        #if arch(x86_64)
+        let r = _mm256_madd_epi16(unsafeBitCast(SIMD8<Int32>(repeating: pair), to: __m256i.self),
+                                  unsafeBitCast(w, to: __m256i.self))
+        return unsafeBitCast(r, to: SIMD8<Int32>.self)
+        #else
+        return PortablePairs.dot(pair, w)
+        #endif
+    }
+}
+
+/// The same product in plain Swift SIMD: even and odd int16 lanes sign-extended by shifts.
+enum PortablePairs: PairProduct {
+    @inline(__always) static func dot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
+        let wb = unsafeBitCast(w, to: SIMD8<Int32>.self)
+        let lo = (wb &<< 16) &>> 16, hi = wb &>> 16
+        let xl = (pair &<< 16) &>> 16, xh = pair &>> 16
+        return lo &* SIMD8(repeating: xl) &+ hi &* SIMD8(repeating: xh)
+    }
+}
+
 /// y[p, n] = requantize(bias[n] + Σ_k x[p, k] · w[k, n]) for p in `rows`. x: (P, k) int8, y: (P, n) int8.
-/// Four pixels × 16 outputs per inner loop; input-channel pairs multiply as int16 (vpmaddwd).
-func quantizedPointwise(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, rows: Range<Int>,
-                        _ m: QuantizedPointwise, weights: UnsafePointer<Int16>, bias: UnsafePointer<Int32>,
-                        scale: UnsafePointer<Float>) {
+/// Four pixels × 16 outputs per inner loop on input-channel pairs widened to int16.
+func quantizedPointwise<P: PairProduct>(_: P.Type, _ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>,
+                                        rows: Range<Int>, _ m: QuantizedPointwise, weights: UnsafePointer<Int16>,
+                                        bias: UnsafePointer<Int32>, scale: UnsafePointer<Float>) {
     let k = m.k, n = m.n, kPairs = m.kPairs
     let lo = m.range.lo, hi = m.range.hi, zp = m.range.zp
-    // Pixels widened to int16 (k padded to even with a zero), four at a time.
-    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * kPairs) { wide in
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * kPairs + 8) { wide in
         let w16 = UnsafeMutableRawPointer(wide.baseAddress!).assumingMemoryBound(to: Int16.self)
         var p = rows.lowerBound
         while p < rows.upperBound {
             let count = min(4, rows.upperBound - p)
+            // Four pixels widened to int16 (k padded to even with a zero; a short block repeats its last pixel).
             for r in 0..<4 {
                 let src = x + (p + min(r, count - 1)) * k
                 let dst = w16 + r * 2 * kPairs
-                for c in 0..<k { dst[c] = Int16(src[c]) }
+                var c = 0
+                while c + 8 <= k {
+                    UnsafeMutableRawPointer(dst + c).storeBytes(
+                        of: SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(src + c).loadUnaligned(as: SIMD8<Int8>.self)),
+                        as: SIMD8<Int16>.self)
+                    c += 8
+                }
+                while c < k { dst[c] = Int16(src[c]); c += 1 }
                 if k & 1 == 1 { dst[k] = 0 }
             }
             let a0 = wide.baseAddress!, a1 = a0 + kPairs, a2 = a1 + kPairs, a3 = a2 + kPairs
             var nb = 0
-            // Hot loop: 4 pixels × 8 outputs per block, one int16 pair product per lane.
             while nb < m.nBlocks {
+                let two = nb + 1 < m.nBlocks
                 var c0 = UnsafeRawPointer(bias + nb * 8).loadUnaligned(as: SIMD8<Int32>.self)
                 var c1 = c0, c2 = c0, c3 = c0
+                var d0 = two ? UnsafeRawPointer(bias + nb * 8 + 8).loadUnaligned(as: SIMD8<Int32>.self) : c0
+                var d1 = d0, d2 = d0, d3 = d0
                 let wb = UnsafeRawPointer(weights + nb * kPairs * 16)
-                for j in 0..<kPairs {
-                    let wv = wb.loadUnaligned(fromByteOffset: j * 32, as: SIMD16<Int16>.self)
-                    c0 &+= pairDot(a0[j], wv)
-                    c1 &+= pairDot(a1[j], wv)
-                    c2 &+= pairDot(a2[j], wv)
-                    c3 &+= pairDot(a3[j], wv)
+                if two {
+                    let wd = wb + kPairs * 32
+                    // Hot loop: 4 pixels × 16 outputs, 8 vpmaddwd per input-channel pair.
+                    for j in 0..<kPairs {
+                        let wv = wb.loadUnaligned(fromByteOffset: j * 32, as: SIMD16<Int16>.self)
+                        let wx = wd.loadUnaligned(fromByteOffset: j * 32, as: SIMD16<Int16>.self)
+                        let x0 = a0[j], x1 = a1[j], x2 = a2[j], x3 = a3[j]
+                        c0 &+= P.dot(x0, wv); d0 &+= P.dot(x0, wx)
+                        c1 &+= P.dot(x1, wv); d1 &+= P.dot(x1, wx)
+                        c2 &+= P.dot(x2, wv); d2 &+= P.dot(x2, wx)
+                        c3 &+= P.dot(x3, wv); d3 &+= P.dot(x3, wx)
+                    }
+                } else {
+                    for j in 0..<kPairs {
+                        let wv = wb.loadUnaligned(fromByteOffset: j * 32, as: SIMD16<Int16>.self)
+                        c0 &+= P.dot(a0[j], wv)
+                        c1 &+= P.dot(a1[j], wv)
+                        c2 &+= P.dot(a2[j], wv)
+                        c3 &+= P.dot(a3[j], wv)
+                    }
                 }
-                let s = UnsafeRawPointer(scale + nb * 8).loadUnaligned(as: SIMD8<Float>.self)
-                let width = min(8, n - nb * 8)
-                for r in 0..<count {
-                    let v = requantize(r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : c3, s, lo, hi, zp)
-                    let dst = y + (p + r) * n + nb * 8
-                    if width == 8 { storeInt8x8(v, dst) } else { for i in 0..<width { dst[i] = Int8(truncatingIfNeeded: v[i]) } }
+                for half in 0..<(two ? 2 : 1) {
+                    let o = nb * 8 + half * 8
+                    let s = UnsafeRawPointer(scale + o).loadUnaligned(as: SIMD8<Float>.self)
+                    let width = min(8, n - o)
+                    for r in 0..<count {
+                        let acc = half == 0 ? (r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : c3)
+                                            : (r == 0 ? d0 : r == 1 ? d1 : r == 2 ? d2 : d3)
+                        let v = requantize(acc, s, lo, hi, zp)
+                        let dst = y + (p + r) * n + o
+                        if width == 8 { storeInt8x8(v, dst) } else { for i in 0..<width { dst[i] = Int8(truncatingIfNeeded: v[i]) } }
+                    }
                 }
-                nb += 1
+                nb += two ? 2 : 1
             }
             p += 4
         }
     }
-}
-
-/// Σ over each lane pair of (x pair) · (w pair) in int32: vpmaddwd. Swift SIMD has no way to say
-/// it (widening, multiplying and adding the halves lowers to vpmulld + vphaddd), so on x86-64 it is
-/// Clang's builtin `_mm256_madd_epi16`; elsewhere the portable form.
-@inline(__always) func pairDot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
-    #if arch(x86_64)
-    let r = _mm256_madd_epi16(unsafeBitCast(SIMD8<Int32>(repeating: pair), to: __m256i.self), unsafeBitCast(w, to: __m256i.self))
-    return unsafeBitCast(r, to: SIMD8<Int32>.self)
-    #else
-    return portablePairDot(pair, w)
-    #endif
-}
-
-/// The same product in plain Swift SIMD (the fallback kernel set, and other architectures).
-@inline(__always) func portablePairDot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
-    let wb = unsafeBitCast(w, to: SIMD8<Int32>.self)
-    let lo = (wb &<< 16) &>> 16, hi = wb &>> 16          // sign-extended even and odd int16 lanes
-    let xl = (pair &<< 16) &>> 16, xh = pair &>> 16
-    return lo &* SIMD8(repeating: xl) &+ hi &* SIMD8(repeating: xh)
 }
 
 // MARK: - General convolution (the stem)

@@ -5,10 +5,12 @@
 final class QuantizedRunner {
     let program: QuantizedProgram
     let parallel: Parallel
+    let kernels: KernelSet
     private let memory: [UnsafeMutableRawPointer]
 
-    init(program: QuantizedProgram, threads: Int) {
+    init(program: QuantizedProgram, threads: Int, kernels: KernelSet = .selected) {
         self.program = program
+        self.kernels = kernels
         parallel = Parallel(threads: threads)
         memory = program.slots.map { slot in
             let p = UnsafeMutableRawPointer.allocate(byteCount: max(64, slot.byteCount + 32), alignment: 64)
@@ -54,9 +56,15 @@ final class QuantizedRunner {
             m.weights.withUnsafeBufferPointer { w in
                 m.bias.withUnsafeBufferPointer { b in
                     m.scale.withUnsafeBufferPointer { s in
+                        let avx2 = kernels == .avx2
                         parallel.run(pixels, granule: 4, work: pixels * m.k * m.n) { rows in
-                            quantizedPointwise(x, y, rows: rows, m, weights: w.baseAddress!, bias: b.baseAddress!,
-                                               scale: s.baseAddress!)
+                            if avx2 {
+                                quantizedPointwise(AVX2Pairs.self, x, y, rows: rows, m, weights: w.baseAddress!,
+                                                   bias: b.baseAddress!, scale: s.baseAddress!)
+                            } else {
+                                quantizedPointwise(PortablePairs.self, x, y, rows: rows, m, weights: w.baseAddress!,
+                                                   bias: b.baseAddress!, scale: s.baseAddress!)
+                            }
                         }
                     }
                 }
