@@ -28,16 +28,18 @@ public final class MoViNetRunner {
     /// The int8 path's run state when `precision` is `.int8`.
     private let quantized: QuantizedRunner?
 
-    /// A runner for frames of `height` × `width`; `precision` `.auto` runs int8 files in int8.
-    /// Throws a ``ModelError`` for an unusable size or a precision the model cannot run in (int8
-    /// runs at the size the file was exported for only).
-    public init(model: MoViNetModel, height: Int, width: Int, threads: Int = 1, precision: Precision = .auto) throws {
+    /// A runner for frames of `height` × `width`; `precision` `.auto` runs int8 files in int8, with
+    /// the int8 `kernels` (default: what CPUID and `MOVINET_KERNELS` select). Throws a
+    /// ``ModelError`` for an unusable size or a precision the model cannot run in (int8 runs at
+    /// the size the file was exported for only).
+    public init(model: MoViNetModel, height: Int, width: Int, threads: Int = 1, precision: Precision = .auto,
+                kernels: KernelSet = .selected) throws {
         guard height >= 1, width >= 1, height <= 16384, width <= 16384 else {
             throw ModelError("", "unsupported frame size \(height)×\(width)")
         }
         self.precision = try model.resolve(precision, size: height == width ? height : -1)
         if self.precision == .int8, let program = model.quantized {
-            quantized = QuantizedRunner(program: program, threads: threads)
+            quantized = QuantizedRunner(program: program, threads: threads, kernels: kernels)
         } else {
             quantized = nil
         }

@@ -18,8 +18,9 @@ final class Int8ParityTests: XCTestCase {
         let model = try load()
         XCTAssertNotNil(model.quantized, model.quantizedUnavailable ?? "")
         XCTAssertEqual(try model.resolve(.auto), .int8)
-        for threads in [1, 2] {
-            let runner = try MoViNetRunner(model: model, height: 172, width: 172, threads: threads)
+        // Both kernel sets (the AVX2 one and the portable fallback), one and two threads.
+        for (threads, kernels) in [(1, KernelSet.selected), (2, KernelSet.selected), (1, KernelSet.portable)] {
+            let runner = try MoViNetRunner(model: model, height: 172, width: 172, threads: threads, kernels: kernels)
             XCTAssertEqual(runner.precision, .int8)
             var compared = 0
             for sample in ["jumpingjack.gif", "carving_ice.mp4", "mmaction2_demo.mp4"] {
@@ -41,7 +42,7 @@ final class Int8ParityTests: XCTestCase {
                     XCTAssertEqual(topK(got, k: 1)[0].index, topK(want, k: 1)[0].index, "\(sample) frame \(t)")
                     compared += 600
                 }
-                XCTAssertEqual(differing, 0, "\(sample), \(threads) thread(s): logits differing from LiteRT's")
+                XCTAssertEqual(differing, 0, "\(sample), \(threads) thread(s), \(kernels): logits differing from LiteRT's")
             }
             XCTAssertEqual(compared, 51_000)
         }

@@ -27,6 +27,11 @@ private struct Builder {
     var steps: [QuantizedStep] = []
     var carries: [QuantizedCarry] = []
     var dropped: Set<Int> = []          // operator indices not executed
+    var consumers: [Int: [Int]] = [:]   // tensor → operators reading it
+    /// int8 carries: the state a frame computes (a slice) → the tensor the next frame reads.
+    var carryTarget: [Int: Int] = [:]
+    /// Carry sources written straight into their target's slot (no copy between frames).
+    var inPlace: Set<Int> = []
     var imageSlot = -1, logitsSlot = -1, inputSize = 0, numClasses = 0, macs = 0
 
     init(model: TFLiteModel) { self.model = model }
@@ -111,7 +116,6 @@ private struct Builder {
         }
         inputSize = s[2]
         numClasses = tensors[logits].elementCount
-        var consumers: [Int: [Int]] = [:]
         var producer: [Int: Int] = [:]
         for op in sg.operators {
             for i in op.inputs where i >= 0 { consumers[i, default: []].append(op.index) }
@@ -133,6 +137,7 @@ private struct Builder {
                 dropped.insert(users[0])
                 dropped.insert(dq)
                 int8Carries.append((name, z, q))
+                carryTarget[z] = q
                 _ = try newSlot(q)
             } else {
                 floatCarries.append((name, output, input))
@@ -150,6 +155,11 @@ private struct Builder {
         logitsSlot = l
         for (name, from, to) in int8Carries {
             guard let f = slotOf[from], let t = slotOf[to] else { continue }
+            if inPlace.contains(from) {
+                let zp = UInt8(bitPattern: Int8(truncatingIfNeeded: quantization(to)!.zeroPoint))
+                carries.append(QuantizedCarry(name: name, from: t, to: t, reset: [UInt8](repeating: zp, count: slots[t].count)))
+                continue
+            }
             let zp = UInt8(bitPattern: Int8(truncatingIfNeeded: quantization(to)!.zeroPoint))
             carries.append(QuantizedCarry(name: name, from: f, to: t, reset: [UInt8](repeating: zp, count: slots[t].count)))
         }
@@ -283,7 +293,19 @@ private struct Builder {
             if cut.isEmpty { start = 0 }
             guard start >= 0, start + oshape[d] <= s[d] else { throw fail(op, "slice out of bounds") }
             let inner = s[(d + 1)...].reduce(1, *) * size
-            steps.append(.slice(src: try slot(ins[0]), dst: try newSlot(out), outer: s[..<d].reduce(1, *),
+            // A stream buffer's new state goes straight where the next frame reads it, when every
+            // reader of that slot has run by now and nothing else reads the slice.
+            let dst: Int
+            if let target = carryTarget[out], let t = slotOf[target],
+               (consumers[target] ?? []).allSatisfy({ $0 < op.index }),
+               (consumers[out] ?? []).allSatisfy({ dropped.contains($0) }), slots[t].count == tensors[out].elementCount {
+                dst = t
+                slotOf[out] = t
+                inPlace.insert(out)
+            } else {
+                dst = try newSlot(out)
+            }
+            steps.append(.slice(src: try slot(ins[0]), dst: dst, outer: s[..<d].reduce(1, *),
                                 total: s[d] * inner, offset: start * inner, length: oshape[d] * inner))
 
         case .cast:
@@ -341,12 +363,14 @@ private struct Builder {
             macs += oh * ow * cout * kh * kw
             if kw == 1, oh == 1, !same, stride == 1, kh == h {
                 steps.append(.temporal(src: src, dst: try newSlot(out), QuantizedTemporal(
-                    kt: kh, pixels: wd, c: cout, cPadded: cp, inZeroPoint: qx.zeroPoint, weights: wi, bias: bi, scale: sc, range: r)))
+                    kt: kh, pixels: wd, c: cout, cPadded: cp, inZeroPoint: qx.zeroPoint, weights: wi,
+                    pairWeights: pairedTapWeights(wi, taps: kh, cPadded: cp), bias: bi, scale: sc, range: r)))
             } else {
                 steps.append(.depthwise(src: src, dst: try newSlot(out), QuantizedDepthwise(
                     h: h, w: wd, c: cout, cPadded: cp, kh: kh, kw: kw, stride: stride, oh: oh, ow: ow,
                     padTop: padBefore(h, oh, kh, stride, same: same), padLeft: padBefore(wd, ow, kw, stride, same: same),
-                    inZeroPoint: qx.zeroPoint, weights: wi, bias: bi, scale: sc, range: r)))
+                    inZeroPoint: qx.zeroPoint, weights: wi, pairWeights: pairedTapWeights(wi, taps: kh * kw, cPadded: cp),
+                    bias: bi, scale: sc, range: r)))
             }
             return
         }

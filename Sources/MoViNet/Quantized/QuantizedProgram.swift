@@ -86,6 +86,12 @@ struct QuantizedDepthwise: Sendable {
     var kh: Int, kw: Int, stride: Int, oh: Int, ow: Int, padTop: Int, padLeft: Int
     var inZeroPoint: Int32
     var weights: [Int32]       // (kh, kw, cPadded)
+    var pairWeights: [Int16]   // (cPadded/8, tap pairs, 8, 2), see pairedTapWeights
+    /// The zero-point-padded input the paired kernel reads: (paddedH, paddedW, c).
+    var paddedH: Int { max(h + padTop, (oh - 1) * stride + kh) }
+    var paddedW: Int { max(w + padLeft, (ow - 1) * stride + kw) }
+    /// Element offset of each tap (ky, kx) in the padded input.
+    var tapOffsets: [Int] { (0..<(kh * kw)).map { t in ((t / kw) * paddedW + t % kw) * c } }
     var bias: [Int32]          // (cPadded)
     var scale: [Float]         // (cPadded)
     var range: OutputRange
@@ -96,6 +102,7 @@ struct QuantizedTemporal: Sendable {
     var kt: Int, pixels: Int, c: Int, cPadded: Int
     var inZeroPoint: Int32
     var weights: [Int32]       // (kt, cPadded)
+    var pairWeights: [Int16]   // (cPadded/8, tap pairs, 8, 2)
     var bias: [Int32]          // (cPadded)
     var scale: [Float]         // (cPadded)
     var range: OutputRange

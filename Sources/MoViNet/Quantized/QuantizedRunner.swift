@@ -7,6 +7,11 @@ final class QuantizedRunner {
     let parallel: Parallel
     let kernels: KernelSet
     private let memory: [UnsafeMutableRawPointer]
+    /// The zero-point-padded input of the paired depthwise kernel (the largest one).
+    private let padded: UnsafeMutablePointer<Int8>
+    private let paddedCount: Int
+    /// The frame being stepped: the image QUANTIZE reads it in place.
+    private var frame: UnsafePointer<Float>?
 
     init(program: QuantizedProgram, threads: Int, kernels: KernelSet = .selected) {
         self.program = program
@@ -18,10 +23,17 @@ final class QuantizedRunner {
             if let c = slot.constant { c.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: c.count) } }
             return p
         }
+        var most = 64
+        for case let .depthwise(_, _, m) in program.steps { most = max(most, m.paddedH * m.paddedW * m.c) }
+        paddedCount = most
+        padded = .allocate(capacity: most + 32)
         reset()
     }
 
-    deinit { for p in memory { p.deallocate() } }
+    deinit {
+        for p in memory { p.deallocate() }
+        padded.deallocate()
+    }
 
     /// Zero states (their quantized value where carried as int8).
     func reset() {
@@ -36,8 +48,8 @@ final class QuantizedRunner {
 
     /// Consumes one frame (S·S·3 floats in [0, 1]) and returns the logits after it.
     func step(_ frame: UnsafePointer<Float>) -> UnsafeBufferPointer<Float> {
-        let n = program.inputSize * program.inputSize * 3
-        f32(program.image).update(from: frame, count: n)
+        self.frame = frame
+        defer { self.frame = nil }
         for step in program.steps { run(step) }
         for c in program.carries where c.from != c.to {
             memory[c.to].copyMemory(from: memory[c.from], byteCount: program.slots[c.to].byteCount)
@@ -48,7 +60,8 @@ final class QuantizedRunner {
     private func run(_ step: QuantizedStep) {
         switch step {
         case let .quantize(src, dst, count, inverseScale, zeroPoint):
-            quantizeFloats(f32(src), i8(dst), count: count, inverseScale: inverseScale, zeroPoint: zeroPoint)
+            let x = src == program.image ? frame! : UnsafePointer(f32(src))
+            quantizeFloats(x, i8(dst), count: count, inverseScale: inverseScale, zeroPoint: zeroPoint)
         case let .dequantize(src, dst, count, scale, zeroPoint):
             dequantizeInt8(i8(src), f32(dst), count: count, scale: scale, zeroPoint: zeroPoint)
         case let .pointwise(src, dst, pixels, m):
@@ -77,6 +90,34 @@ final class QuantizedRunner {
                         parallel.run(m.oh, work: m.oh * m.ow * m.kh * m.kw * m.cin * m.cout) { rows in
                             quantizedConv(x, y, rows: rows, m, weights: w.baseAddress!, bias: b.baseAddress!,
                                           scale: s.baseAddress!)
+                        }
+                    }
+                }
+            }
+        case let .depthwise(src, dst, m) where kernels == .avx2 && m.c % 8 == 0:
+            let y = i8(dst), pw = m.paddedW, pad = padded
+            padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.c, pad, ph: m.paddedH, pw: pw, top: m.padTop, left: m.padLeft,
+                             zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+            m.tapOffsets.withUnsafeBufferPointer { o in
+                m.pairWeights.withUnsafeBufferPointer { w in
+                    m.bias.withUnsafeBufferPointer { b in
+                        m.scale.withUnsafeBufferPointer { s in
+                            parallel.run(m.oh, work: m.oh * m.ow * m.kh * m.kw * m.c) { rows in
+                                quantizedDepthwisePaired(pad, pw: pw, y, rows: rows, m, offsets: o.baseAddress!,
+                                                         pairWeights: w.baseAddress!, bias: b.baseAddress!, scale: s.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        case let .temporal(src, dst, m) where kernels == .avx2 && m.c % 8 == 0:
+            let x = i8(src), y = i8(dst)
+            m.pairWeights.withUnsafeBufferPointer { w in
+                m.bias.withUnsafeBufferPointer { b in
+                    m.scale.withUnsafeBufferPointer { s in
+                        parallel.run(m.pixels, work: m.pixels * m.kt * m.c) { ps in
+                            quantizedTemporalPaired(x, y, pixels: ps, m, pairWeights: w.baseAddress!, bias: b.baseAddress!,
+                                                    scale: s.baseAddress!)
                         }
                     }
                 }
