@@ -57,24 +57,12 @@ extension OutputRange {
 
 // MARK: - 1×1 convolution (the GEMM)
 
-/// The int16 pair product of the GEMM, one type per kernel set.
+/// The int16 pair product of the portable GEMM (the AVX2 GEMM in QuantizedDepthwiseAVX2.swift
+/// uses vpmaddwd, which Swift SIMD cannot express: widening, multiplying and adding the halves
+/// lowers to vpmulld + vphaddd).
 protocol PairProduct {
     /// Per int32 lane i: x.lo · w[2i] + x.hi · w[2i+1], where `pair` holds two int16 (lo, hi).
     static func dot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32>
-}
-
-/// vpmaddwd. Swift SIMD has no way to say it (widening, multiplying and adding the halves lowers
-/// to vpmulld + vphaddd), so on x86-64 it is Clang's builtin `_mm256_madd_epi16`.
-enum AVX2Pairs: PairProduct {
-    @inline(__always) static func dot(_ pair: Int32, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
-        #if arch(x86_64)
-        let r = _mm256_madd_epi16(unsafeBitCast(SIMD8<Int32>(repeating: pair), to: __m256i.self),
-                                  unsafeBitCast(w, to: __m256i.self))
-        return unsafeBitCast(r, to: SIMD8<Int32>.self)
-        #else
-        return PortablePairs.dot(pair, w)
-        #endif
-    }
 }
 
 /// The same product in plain Swift SIMD: even and odd int16 lanes sign-extended by shifts.
@@ -84,6 +72,30 @@ enum PortablePairs: PairProduct {
         let lo = (wb &<< 16) &>> 16, hi = wb &>> 16
         let xl = (pair &<< 16) &>> 16, xh = pair &>> 16
         return lo &* SIMD8(repeating: xl) &+ hi &* SIMD8(repeating: xh)
+    }
+}
+
+/// Four pixels of x (P, k) widened to int16 rows of 2·kPairs (k padded to even with a zero; a
+/// short block repeats its last pixel).
+@inline(__always) func widenRows(_ x: UnsafePointer<Int8>, k: Int, kPairs: Int, from p: Int, count: Int,
+                                 into w16: UnsafeMutablePointer<Int16>) {
+    for r in 0..<4 {
+        let src = x + (p + min(r, count - 1)) * k
+        let dst = w16 + r * 2 * kPairs
+        var c = 0
+        while c + 8 <= k {
+            #if arch(x86_64)
+            let v = _mm_cvtepi8_epi16(UnsafeRawPointer(src + c).loadUnaligned(as: __m128i.self))
+            UnsafeMutableRawPointer(dst + c).storeBytes(of: v, as: __m128i.self)
+            #else
+            UnsafeMutableRawPointer(dst + c).storeBytes(
+                of: SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(src + c).loadUnaligned(as: SIMD8<Int8>.self)),
+                as: SIMD8<Int16>.self)
+            #endif
+            c += 8
+        }
+        while c < k { dst[c] = Int16(src[c]); c += 1 }
+        if k & 1 == 1 { dst[k] = 0 }
     }
 }
 
@@ -99,20 +111,7 @@ func quantizedPointwise<P: PairProduct>(_: P.Type, _ x: UnsafePointer<Int8>, _ y
         var p = rows.lowerBound
         while p < rows.upperBound {
             let count = min(4, rows.upperBound - p)
-            // Four pixels widened to int16 (k padded to even with a zero; a short block repeats its last pixel).
-            for r in 0..<4 {
-                let src = x + (p + min(r, count - 1)) * k
-                let dst = w16 + r * 2 * kPairs
-                var c = 0
-                while c + 8 <= k {
-                    UnsafeMutableRawPointer(dst + c).storeBytes(
-                        of: SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(src + c).loadUnaligned(as: SIMD8<Int8>.self)),
-                        as: SIMD8<Int16>.self)
-                    c += 8
-                }
-                while c < k { dst[c] = Int16(src[c]); c += 1 }
-                if k & 1 == 1 { dst[k] = 0 }
-            }
+            widenRows(x, k: k, kPairs: kPairs, from: p, count: count, into: w16)
             let a0 = wide.baseAddress!, a1 = a0 + kPairs, a2 = a1 + kPairs, a3 = a2 + kPairs
             var nb = 0
             while nb < m.nBlocks {

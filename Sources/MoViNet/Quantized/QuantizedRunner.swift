@@ -57,6 +57,15 @@ final class QuantizedRunner {
         return UnsafeBufferPointer(start: f32(program.logits), count: program.numClasses)
     }
 
+    /// The paired-tap depthwise kernels exist on x86-64 only.
+    private var avx2Paired: Bool {
+        #if arch(x86_64)
+        kernels == .avx2
+        #else
+        false
+        #endif
+    }
+
     private func run(_ step: QuantizedStep) {
         switch step {
         case let .quantize(src, dst, count, inverseScale, zeroPoint):
@@ -72,8 +81,10 @@ final class QuantizedRunner {
                         let avx2 = kernels == .avx2
                         parallel.run(pixels, granule: 4, work: pixels * m.k * m.n) { rows in
                             if avx2 {
-                                quantizedPointwise(AVX2Pairs.self, x, y, rows: rows, m, weights: w.baseAddress!,
-                                                   bias: b.baseAddress!, scale: s.baseAddress!)
+                                #if arch(x86_64)
+                                quantizedPointwiseAVX2(x, y, rows: rows, m, weights: w.baseAddress!,
+                                                       bias: b.baseAddress!, scale: s.baseAddress!)
+                                #endif
                             } else {
                                 quantizedPointwise(PortablePairs.self, x, y, rows: rows, m, weights: w.baseAddress!,
                                                    bias: b.baseAddress!, scale: s.baseAddress!)
@@ -94,7 +105,8 @@ final class QuantizedRunner {
                     }
                 }
             }
-        case let .depthwise(src, dst, m) where kernels == .avx2 && m.c % 8 == 0:
+        #if arch(x86_64)
+        case let .depthwise(src, dst, m) where avx2Paired && m.c % 8 == 0:
             let y = i8(dst), pw = m.paddedW, pad = padded
             padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.c, pad, ph: m.paddedH, pw: pw, top: m.padTop, left: m.padLeft,
                              zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
@@ -110,7 +122,7 @@ final class QuantizedRunner {
                     }
                 }
             }
-        case let .temporal(src, dst, m) where kernels == .avx2 && m.c % 8 == 0:
+        case let .temporal(src, dst, m) where avx2Paired && m.c % 8 == 0:
             let x = i8(src), y = i8(dst)
             m.pairWeights.withUnsafeBufferPointer { w in
                 m.bias.withUnsafeBufferPointer { b in
@@ -122,6 +134,7 @@ final class QuantizedRunner {
                     }
                 }
             }
+        #endif
         case let .depthwise(src, dst, m):
             let x = i8(src), y = i8(dst)
             m.weights.withUnsafeBufferPointer { w in
