@@ -140,6 +140,21 @@ func quantizedPointwiseAVX2(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<
     }
 }
 
+/// (kh·kw·cin) patches of a zero-point-padded input, output rows `oys`, as rows of the GEMM input:
+/// the padded taps hold the zero point, which the GEMM's folded bias cancels exactly.
+func im2col(_ x: UnsafePointer<Int8>, pw: Int, _ m: QuantizedConv, rows oys: Range<Int>, _ out: UnsafeMutablePointer<Int8>) {
+    let run = m.kw * m.cin, k = m.kh * run
+    for oy in oys {
+        for ox in 0..<m.ow {
+            let dst = out + (oy * m.ow + ox) * k
+            for ky in 0..<m.kh {
+                let src = x + ((oy * m.stride + ky) * pw + ox * m.stride) * m.cin
+                for i in 0..<run { dst[ky * run + i] = src[i] }
+            }
+        }
+    }
+}
+
 /// Requantizes and stores up to four rows of 8 outputs at `column`.
 @inline(__always) func storeTile(_ y: UnsafeMutablePointer<Int8>, n: Int, row: Int, count: Int, column: Int,
                                  _ r0: __m256i, _ r1: __m256i, _ r2: __m256i, _ r3: __m256i, _ scale: UnsafePointer<Float>,

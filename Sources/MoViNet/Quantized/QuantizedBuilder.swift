@@ -377,22 +377,9 @@ private struct Builder {
         let (kh, kw) = (ws[1], ws[2])
         guard ws[0] == cout, ws[3] == cin else { throw fail(op, "weights \(ws) do not match the input \(xs)") }
         macs += oh * ow * cout * kh * kw * cin
+        let gemm = packPointwise(w, bias: bias, scales: scales, k: kh * kw * cin, n: cout, xZeroPoint: qx.zeroPoint, range: r)
         if kh == 1, kw == 1, stride == 1, oh == h, ow == wd {
-            let kPairs = (cin + 1) / 2, nBlocks = (cout + 7) / 8
-            var packed = [Int16](repeating: 0, count: nBlocks * kPairs * 16)
-            var bp = [Int32](repeating: 0, count: nBlocks * 8), sp = [Float](repeating: 0, count: nBlocks * 8)
-            for o in 0..<cout {
-                var sumW: Int32 = 0
-                for c in 0..<cin {
-                    let v = w[o * cin + c]
-                    sumW += Int32(v)
-                    packed[((o / 8) * kPairs + c / 2) * 16 + (o % 8) * 2 + c % 2] = Int16(v)
-                }
-                bp[o] = bias[o] - qx.zeroPoint * sumW
-                sp[o] = scales[o]
-            }
-            steps.append(.pointwise(src: src, dst: try newSlot(out), pixels: oh * ow, QuantizedPointwise(
-                k: cin, n: cout, kPairs: kPairs, nBlocks: nBlocks, weights: packed, bias: bp, scale: sp, range: r)))
+            steps.append(.pointwise(src: src, dst: try newSlot(out), pixels: oh * ow, gemm))
             return
         }
         let cp = (cout + 7) & ~7
@@ -405,6 +392,25 @@ private struct Builder {
         steps.append(.conv(src: src, dst: try newSlot(out), QuantizedConv(
             h: h, w: wd, cin: cin, cout: cout, coutPadded: cp, kh: kh, kw: kw, stride: stride, oh: oh, ow: ow,
             padTop: padBefore(h, oh, kh, stride, same: same), padLeft: padBefore(wd, ow, kw, stride, same: same),
-            inZeroPoint: qx.zeroPoint, weights: wi, bias: bi, scale: sc, range: r)))
+            inZeroPoint: qx.zeroPoint, weights: wi, bias: bi, scale: sc, range: r, gemm: gemm)))
+    }
+
+    /// int8 weights (n, k) row-major packed for the GEMM, with the input zero point folded into the bias.
+    func packPointwise(_ w: [Int8], bias: [Int32], scales: [Float], k: Int, n: Int, xZeroPoint: Int32,
+                       range r: OutputRange) -> QuantizedPointwise {
+        let kPairs = (k + 1) / 2, nBlocks = (n + 7) / 8
+        var packed = [Int16](repeating: 0, count: nBlocks * kPairs * 16)
+        var bp = [Int32](repeating: 0, count: nBlocks * 8), sp = [Float](repeating: 0, count: nBlocks * 8)
+        for o in 0..<n {
+            var sumW: Int32 = 0
+            for c in 0..<k {
+                let v = w[o * k + c]
+                sumW += Int32(v)
+                packed[((o / 8) * kPairs + c / 2) * 16 + (o % 8) * 2 + c % 2] = Int16(v)
+            }
+            bp[o] = bias[o] - xZeroPoint * sumW
+            sp[o] = scales[o]
+        }
+        return QuantizedPointwise(k: k, n: n, kPairs: kPairs, nBlocks: nBlocks, weights: packed, bias: bp, scale: sp, range: r)
     }
 }

@@ -78,6 +78,10 @@ struct QuantizedConv: Sendable {
     var bias: [Int32]          // (coutPadded)
     var scale: [Float]         // (coutPadded)
     var range: OutputRange
+    /// The same conv as a GEMM over (kh·kw·cin) patches of the zero-point-padded input (the AVX2 path).
+    var gemm: QuantizedPointwise
+    var paddedH: Int { max(h + padTop, (oh - 1) * stride + kh) }
+    var paddedW: Int { max(w + padLeft, (ow - 1) * stride + kw) }
 }
 
 /// Weights of a depthwise spatial conv: (kh, kw, cPadded) int32.

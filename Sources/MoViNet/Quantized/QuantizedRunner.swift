@@ -10,6 +10,9 @@ final class QuantizedRunner {
     /// The zero-point-padded input of the paired depthwise kernel (the largest one).
     private let padded: UnsafeMutablePointer<Int8>
     private let paddedCount: Int
+    /// The im2col patches of the AVX2 general conv.
+    private let patches: UnsafeMutablePointer<Int8>
+    private let patchCount: Int
     /// The frame being stepped: the image QUANTIZE reads it in place.
     private var frame: UnsafePointer<Float>?
 
@@ -24,7 +27,17 @@ final class QuantizedRunner {
             return p
         }
         var most = 64
-        for case let .depthwise(_, _, m) in program.steps { most = max(most, m.paddedH * m.paddedW * m.c) }
+        for step in program.steps {
+            switch step {
+            case let .depthwise(_, _, m): most = max(most, m.paddedH * m.paddedW * m.c)
+            case let .conv(_, _, m): most = max(most, m.paddedH * m.paddedW * m.cin)
+            default: break
+            }
+        }
+        var patches = 64
+        for case let .conv(_, _, m) in program.steps { patches = max(patches, m.oh * m.ow * m.gemm.k) }
+        patchCount = patches
+        self.patches = .allocate(capacity: patches + 32)
         paddedCount = most
         padded = .allocate(capacity: most + 32)
         reset()
@@ -33,6 +46,7 @@ final class QuantizedRunner {
     deinit {
         for p in memory { p.deallocate() }
         padded.deallocate()
+        patches.deallocate()
     }
 
     /// Zero states (their quantized value where carried as int8).
@@ -106,6 +120,21 @@ final class QuantizedRunner {
                 }
             }
         #if arch(x86_64)
+        case let .conv(src, dst, m) where avx2Paired:
+            let pw = m.paddedW, pad = padded, cols = patches, y = i8(dst), g = m.gemm
+            padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.cin, pad, ph: m.paddedH, pw: pw, top: m.padTop, left: m.padLeft,
+                             zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+            g.weights.withUnsafeBufferPointer { w in
+                g.bias.withUnsafeBufferPointer { b in
+                    g.scale.withUnsafeBufferPointer { s in
+                        parallel.run(m.oh, work: m.oh * m.ow * g.k * g.n) { rows in
+                            im2col(pad, pw: pw, m, rows: rows, cols)
+                            quantizedPointwiseAVX2(cols, y, rows: (rows.lowerBound * m.ow)..<(rows.upperBound * m.ow), g,
+                                                   weights: w.baseAddress!, bias: b.baseAddress!, scale: s.baseAddress!)
+                        }
+                    }
+                }
+            }
         case let .depthwise(src, dst, m) where avx2Paired && m.c % 8 == 0:
             let y = i8(dst), pw = m.paddedW, pad = padded
             padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.c, pad, ph: m.paddedH, pw: pw, top: m.padTop, left: m.padLeft,
