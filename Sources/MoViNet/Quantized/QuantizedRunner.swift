@@ -107,18 +107,6 @@ final class QuantizedRunner {
                     }
                 }
             }
-        case let .conv(src, dst, m):
-            let x = i8(src), y = i8(dst)
-            m.weights.withUnsafeBufferPointer { w in
-                m.bias.withUnsafeBufferPointer { b in
-                    m.scale.withUnsafeBufferPointer { s in
-                        parallel.run(m.oh, work: m.oh * m.ow * m.kh * m.kw * m.cin * m.cout) { rows in
-                            quantizedConv(x, y, rows: rows, m, weights: w.baseAddress!, bias: b.baseAddress!,
-                                          scale: s.baseAddress!)
-                        }
-                    }
-                }
-            }
         #if arch(x86_64)
         case let .conv(src, dst, m) where avx2Paired:
             let pw = m.paddedW, pad = padded, cols = patches, y = i8(dst), g = m.gemm
@@ -164,6 +152,18 @@ final class QuantizedRunner {
                 }
             }
         #endif
+        case let .conv(src, dst, m):
+            let x = i8(src), y = i8(dst)
+            m.weights.withUnsafeBufferPointer { w in
+                m.bias.withUnsafeBufferPointer { b in
+                    m.scale.withUnsafeBufferPointer { s in
+                        parallel.run(m.oh, work: m.oh * m.ow * m.kh * m.kw * m.cin * m.cout) { rows in
+                            quantizedConv(x, y, rows: rows, m, weights: w.baseAddress!, bias: b.baseAddress!,
+                                          scale: s.baseAddress!)
+                        }
+                    }
+                }
+            }
         case let .depthwise(src, dst, m):
             let x = i8(src), y = i8(dst)
             m.weights.withUnsafeBufferPointer { w in
