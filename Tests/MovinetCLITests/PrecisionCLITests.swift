@@ -50,4 +50,36 @@ final class PrecisionCLITests: XCTestCase {
         XCTAssertEqual(portable.status, 0, portable.stderr)
         XCTAssertTrue(portable.stdout.contains("\"kernels\":\"portable\""), portable.stdout)
     }
+
+    /// End to end, the default int8 path prints LiteRT's logits exactly (written as the shortest
+    /// decimal that reads back as the same float32) for the reference frames fed as .npy.
+    func testNpyInputGivesLiteRTLogitsExactly() throws {
+        let f = try files()
+        guard let frames = try SharedFiles.url("reference/jumpingjack.gif.frames172.u8"),
+              let logitsURL = try SharedFiles.url("reference/jumpingjack.gif.litert_a0_stream_int8.logits.f32")
+        else { throw XCTSkip("no reference") }
+        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (13, 172, 172, 3), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var npy = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0, UInt8(header.utf8.count), 0]) + Data(header.utf8)
+        npy += try Data(contentsOf: frames)
+        let npyURL = FileManager.default.temporaryDirectory.appendingPathComponent("int8-\(UUID().uuidString).npy")
+        try npy.write(to: npyURL)
+        defer { try? FileManager.default.removeItem(at: npyURL) }
+        let r = try Binary.run(["stream", "--model", f.model, "--labels", f.labels, "--every-frame", "--format", "jsonl",
+                                "--logits", npyURL.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["frame"] != nil }
+        XCTAssertEqual(rows.count, 13)
+        let reference = try Data(contentsOf: logitsURL).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        var differing = 0
+        for (t, row) in rows.enumerated() {
+            let logits = (row["logits"] as? [NSNumber])?.map(\.floatValue) ?? []
+            XCTAssertEqual(logits.count, 600)
+            differing += zip(logits, reference[(t * 600)..<((t + 1) * 600)]).filter { $0 != $1 }.count
+        }
+        XCTAssertEqual(differing, 0)
+    }
 }
