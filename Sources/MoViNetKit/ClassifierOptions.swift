@@ -1,5 +1,6 @@
 // How a VideoClassifier samples, preprocesses, computes and ranks: one value shared by every input.
 
+import MoViNet
 import VideoDecoding
 
 /// Options of a ``VideoClassifier``; the defaults are MoViNet's training conditions (5 fps, the
@@ -40,16 +41,19 @@ public struct ClassifierOptions: Sendable, Equatable {
     /// newest sampled frame and skip the ones that waited (``FramePrediction/skipped`` counts
     /// them), instead of making the source wait. Off: every sampled frame is classified.
     public var realtime: Bool
+    /// The arithmetic: `.auto` runs files with int8 activations in int8 (LiteRT's logits), others in float32.
+    public var precision: Precision
 
     /// Options with the given values; every default is the CLI's.
     public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
                 threshold: Float = 0, window: Int = 50, autorotate: Bool = true, start: Double = 0,
                 duration: Double? = nil, inputFormat: String? = nil, inputOptions: [String: String] = [:],
-                stallTimeout: Double? = nil, realtime: Bool = false) {
+                stallTimeout: Double? = nil, realtime: Bool = false, precision: Precision = .auto) {
         self.inputFormat = inputFormat
         self.inputOptions = inputOptions
         self.stallTimeout = stallTimeout
         self.realtime = realtime
+        self.precision = precision
         self.fps = fps
         self.size = size
         self.centerCrop = centerCrop

@@ -39,6 +39,8 @@ public final class VideoClassifier: @unchecked Sendable {
     public let inputSize: Int
     /// Threads used inside one frame.
     public let threads: Int
+    /// The arithmetic the inputs run in (`.int8` or `.float`), resolved from ``ClassifierOptions/precision``.
+    public let precision: Precision
 
     private let lock = NSLock()
     private var idleRunners: [MoViNetRunner] = []
@@ -92,6 +94,13 @@ public final class VideoClassifier: @unchecked Sendable {
         modelName = name
         inputSize = options.size ?? model.info.inputSize
         threads = options.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        do {
+            precision = try model.resolve(options.precision, size: inputSize)
+        } catch let error as ModelError {
+            throw .model(subject: name, problem: error.message)
+        } catch {
+            throw .model(error, subject: name)
+        }
     }
 
     /// Stream (frame by frame) or base (whole clips).
@@ -249,7 +258,7 @@ public final class VideoClassifier: @unchecked Sendable {
         }
         lock.unlock()
         do {
-            return try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads)
+            return try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads, precision: precision)
         } catch {
             throw .model(error, subject: modelName)
         }

@@ -51,7 +51,7 @@ public enum Batch {
             autorotate: request.run.autorotate, start: request.run.start?.value ?? 0,
             duration: request.run.duration?.value, inputFormat: request.live.inputFormat,
             inputOptions: request.live.dictionary, stallTimeout: request.live.stallTimeout,
-            realtime: request.realtime)
+            realtime: request.realtime, precision: request.run.precision)
         StopSignals.install()
         // Reading the list starts before the model loads: the two overlap.
         let feed: AsyncStream<String>
@@ -70,7 +70,7 @@ public enum Batch {
         if case .numbered(let reason) = classifier.labelSource, reason != nil { labelsKnown = false }
         let writer = RecordWriter(format: request.output.format, topK: request.output.topK,
                                   perFrame: request.everyFrame, logits: request.output.logits, labels: labelsKnown,
-                                  realtime: request.realtime)
+                                  realtime: request.realtime, precision: classifier.precision.rawValue)
         let failures = await process(feed, classifier: classifier, writer: writer, jobs: jobs,
                                      plotPath: request.plotPath, expected: known?.count)
         if StandardOutput.failure != nil { return }   // runAndExit reports it

@@ -17,6 +17,8 @@ public struct RecordWriter: Sendable {
     public let labels: Bool
     /// `stream --realtime`: records say how many sampled frames were skipped (`"skipped"`).
     public let realtime: Bool
+    /// The arithmetic the model ran in (`int8`, `float`), in input records as `"precision"`.
+    public let precision: String?
 
     /// The version of the JSON record layout, in every JSON record as `"schema"`. Version 1:
     /// `frames` is always the number of frames classified; per-frame lists are `predictions`.
@@ -25,8 +27,9 @@ public struct RecordWriter: Sendable {
     static let numberedLabelsWarning = "no label list: classes are numbered"
 
     public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false, labels: Bool = true,
-                realtime: Bool = false) {
+                realtime: Bool = false, precision: String? = nil) {
         self.realtime = realtime
+        self.precision = precision
         self.format = format
         self.topK = topK
         self.perFrame = perFrame
@@ -173,6 +176,7 @@ public struct RecordWriter: Sendable {
         if let result {
             s += ",\"frames\":\(result.frames)" + skippedField(result)
             if let w = result.windows { s += ",\"windows\":\(w)" }
+            if let precision { s += ",\"precision\":\(JSONText.string(precision))" }
             s += ",\"top\":\(topJSON(result.top))"
             if logits { s += ",\"logits\":\(logitsJSON(result.logits))" }
         }
