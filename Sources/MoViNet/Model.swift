@@ -36,6 +36,11 @@ public final class MoViNetModel: Sendable {
     /// Why the file's own label list could not be read, if it names one that is damaged.
     public let embeddedLabelsProblem: String?
     let weights: NetworkWeights
+    /// The int8 plan when the file quantizes its activations (the TF Hub int8 TFLite files): what
+    /// `Precision.auto` runs for it.
+    public let quantized: QuantizedProgram?
+    /// Why a file with int8 activations cannot run in int8 (nil when it can, or has none).
+    public let quantizedUnavailable: String?
 
     /// Builds the network from imported tensors; strict (ModelError names any missing, unused or
     /// mis-shaped tensor).
@@ -45,6 +50,8 @@ public final class MoViNetModel: Sendable {
         weights = try NetworkWeights(imported, arch)
         embeddedLabels = imported.labels
         embeddedLabelsProblem = imported.labelsProblem
+        quantized = imported.quantized
+        quantizedUnavailable = imported.quantizedUnavailable
         info = ModelInfo(id: arch.spec.id, kind: arch.flavour.causal ? .stream : .base, flavour: arch.flavour,
                          numClasses: arch.numClasses, inputSize: imported.inputSize ?? arch.spec.defaultInputSize,
                          parameterCount: imported.tensors.values.reduce(0) { $0 + $1.count })

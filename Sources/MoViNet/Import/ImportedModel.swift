@@ -47,14 +47,22 @@ public struct ImportedModel: Sendable {
     /// Why the artifact's own label list could not be read, when it names one that is damaged.
     public var labelsProblem: String?
 
+    /// The int8 execution plan of a TFLite file whose activations are quantized (nil otherwise).
+    public var quantized: QuantizedProgram?
+    /// Why a file with int8 activations has no int8 plan (an operator the plan cannot execute).
+    public var quantizedUnavailable: String?
+
     public init(source: String, format: ModelFormat, tensors: [String: Tensor],
-                flavour: Flavour? = nil, inputSize: Int? = nil, labels: [String]? = nil) {
+                flavour: Flavour? = nil, inputSize: Int? = nil, quantized: QuantizedProgram? = nil,
+                quantizedUnavailable: String? = nil, labels: [String]? = nil) {
         self.source = source
         self.format = format
         self.tensors = tensors
         self.flavour = flavour
         self.inputSize = inputSize
         self.labels = labels
+        self.quantized = quantized
+        self.quantizedUnavailable = quantizedUnavailable
     }
 }
 

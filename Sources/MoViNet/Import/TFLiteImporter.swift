@@ -61,8 +61,17 @@ public enum TFLiteImporter {
         let flavour = try graph.inferFlavour(&mapping)
         try foldHeadMeanScale(graph, &mapping)
         let size = try inputSize(graph)
+        // Files that quantize their activations also get the int8 plan that executes them as LiteRT does.
+        var quantized: QuantizedProgram?, unavailable: String?
+        if QuantizedProgram.quantizesActivations(graph.model) {
+            do {
+                quantized = try QuantizedProgram(model: graph.model)
+            } catch let error as FlatBufferError {
+                unavailable = error.message
+            }
+        }
         var imported = ImportedModel(source: path, format: .tflite, tensors: mapping.tensors, flavour: flavour,
-                                     inputSize: size)
+                                     inputSize: size, quantized: quantized, quantizedUnavailable: unavailable)
         // A damaged label list does not make the weights unusable: the caller is told instead.
         do {
             imported.labels = try TFLiteMetadata.labels(graph.model)
