@@ -27,8 +27,16 @@ final class TFLiteVariantTests: XCTestCase {
         var vsLiteRT: Float
         var top1: Int
         var frames: Int
+        /// The int8 path against LiteRT on the file itself: values that differ, of how many
+        /// (nil: the file has no int8 plan, `why` says why when it has int8 activations).
+        var int8Differing: Int? = nil
+        var int8Values = 0
+        var int8MaxDifference: Float = 0
+        var why: String? = nil
         var description: String {
             "\(name)  \(bytes) B  max rel vs float twin \(vsFloatTwin)  vs LiteRT \(vsLiteRT)  top-1 = LiteRT \(top1)/\(frames)"
+                + (int8Differing.map { "  int8 path vs LiteRT: \($0) of \(int8Values) differ (max \(int8MaxDifference))" }
+                   ?? why.map { "  no int8 plan: \($0)" } ?? "")
         }
     }
 
@@ -41,7 +49,7 @@ final class TFLiteVariantTests: XCTestCase {
     func checkVariants(in dir: URL, prefix: String, expectAtLeast: Int) throws -> [Row] {
         let clip = try floats(dir.appendingPathComponent("\(prefix).clip.f32"))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-            .filter { $0.hasPrefix(prefix + "_") && $0.hasSuffix(".tflite") }.sorted()
+            .filter { $0.hasPrefix(prefix + "_") && $0.hasSuffix(".tflite") && !$0.hasSuffix("_labels.tflite") }.sorted()
         XCTAssertGreaterThanOrEqual(files.count, expectAtLeast, "variants in \(dir.path)")
         var rows: [Row] = []
         for file in files {
@@ -59,7 +67,9 @@ final class TFLiteVariantTests: XCTestCase {
             let classes = model.info.numClasses
             let twin = try floats(dir.appendingPathComponent(name + ".float.f32"))
             let litert = try floats(dir.appendingPathComponent(name + ".litert.f32"))
-            let runner = try MoViNetRunner(model: model, height: size, width: size)
+            let runner = try MoViNetRunner(model: model, height: size, width: size, precision: .float)
+            let int8 = model.quantized == nil ? nil
+                : try MoViNetRunner(model: model, height: size, width: size, precision: .int8)
             let frameSize = size * size * 3
             let count = clip.count / frameSize
             XCTAssertEqual(twin.count, count * classes, file)
@@ -78,12 +88,23 @@ final class TFLiteVariantTests: XCTestCase {
                 let ours = logits.indices.max { logits[$0] < logits[$1] }
                 let theirs = l.indices.max { l[$0] < l[$1] }.map { $0 - t * classes }
                 if ours == theirs { row.top1 += 1 }
+                if let int8 {
+                    let q = clip[(t * frameSize)..<((t + 1) * frameSize)].withUnsafeBufferPointer { int8.step($0) }
+                    let differing = zip(q, l).filter { $0 != $1 }.count
+                    row.int8Differing = (row.int8Differing ?? 0) + differing
+                    row.int8Values += q.count
+                    row.int8MaxDifference = max(row.int8MaxDifference, zip(q, l).map { abs($0 - $1) }.max() ?? 0)
+                }
             }
+            row.why = model.quantizedUnavailable
             XCTAssertLessThanOrEqual(row.vsFloatTwin, 1e-4, "\(name): vs its float twin")
             if name.hasSuffix("_float32") || name.hasSuffix("_float16") || name.hasSuffix("_float32_call") {
                 XCTAssertLessThanOrEqual(row.vsLiteRT, 1e-4, "\(name): vs LiteRT")
             }
             XCTAssertEqual(row.top1, count, "\(name): LiteRT's top-1 on every frame")
+            if let differing = row.int8Differing {
+                XCTAssertEqual(differing, 0, "\(name): the int8 path's logits are LiteRT's")
+            }
             rows.append(row)
         }
         print(rows.map { "variant: \($0)" }.joined(separator: "\n"))
