@@ -43,6 +43,10 @@ public struct ImportedModel: Sendable {
     /// A fixed spatial input size if the artifact has one (TFLite files are exported for one size).
     public var inputSize: Int?
 
+    /// Largest input side a model file may declare (MoViNet's own sizes are 172–320): a crafted
+    /// file asking for 16384 px would otherwise force gigabytes of activations on any clip.
+    public static let maxInputSize = 1024
+
     public init(source: String, format: ModelFormat, tensors: [String: Tensor],
                 flavour: Flavour? = nil, inputSize: Int? = nil) {
         self.source = source
