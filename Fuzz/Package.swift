@@ -1,6 +1,8 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 5.4
 // libFuzzer harnesses for movinet's parsers, a package of their own so that the main build and its
 // tests never see `-sanitize=fuzzer`. Build and run them with `scripts/fuzz` (see Fuzz/README.md).
+// Tools version 5.4 on purpose: from 5.5 SwiftPM links an executable's entry point as
+// `<Module>_main` with `--defsym main=…`, which clashes with libFuzzer's own main().
 import PackageDescription
 
 let targets = [
@@ -10,12 +12,11 @@ let targets = [
 
 let package = Package(
     name: "movinet-fuzz",
-    platforms: [.macOS(.v15)],
     dependencies: [.package(name: "movinet", path: "..")],
     targets: [
         .target(name: "FuzzSupport", dependencies: [.product(name: "VideoDecoding", package: "movinet")]),
     ] + targets.map { name in
-        .executableTarget(
+        .target(   // main.swift: an executable
             name: name,
             dependencies: [
                 "FuzzSupport",

@@ -22,7 +22,8 @@ final class HostileArchiveTests: XCTestCase {
         return h
     }
 
-    func octalSize(_ n: Int) -> [UInt8] { Array(String(format: "%011o\0", n).utf8) }
+    /// The 12-byte octal size field (11 digits and a NUL; 12 digits for 8 GB and more).
+    func octalSize(_ n: Int) -> [UInt8] { Array(String(format: "%011lo\0", n).utf8) }
 
     func file(_ name: String, _ content: String) -> [UInt8] {
         var body = Array(content.utf8)
@@ -66,7 +67,7 @@ final class HostileArchiveTests: XCTestCase {
     func testBase256SizesAreRangeChecked() throws {
         let negative = [UInt8](repeating: 0xFF, count: 12)
         let huge = [0x80] + [UInt8](repeating: 0xFF, count: 11)
-        let tooBig = [0x80, 0, 0, 0] + [0x10, 0, 0, 0, 0, 0, 0, 0]    // 2^60 bytes
+        let tooBig: [UInt8] = [0x80, 0, 0, 0] + [0x10, 0, 0, 0, 0, 0, 0, 0]    // 2^60 bytes
         for (size, expected) in [(negative, "negative number"), (huge, "number out of range"), (tooBig, "declares")] {
             let (_, out, error) = try extract(header("big.bin", size: size) + end)
             XCTAssertTrue(error?.contains(expected) ?? false, "\(expected): \(error ?? "no error")")
@@ -116,7 +117,10 @@ final class HostileArchiveTests: XCTestCase {
         }
         // 10^15 elements in big frames: the first frame alone is more than the file.
         XCTAssertThrowsError(try NpyReader(path: try npy("(27777777, 3000, 4000, 3)"))) { error in
-            XCTAssertTrue("\(error)".contains("frames of 4000x3000 are too large"), "\(error)")
+            XCTAssertTrue("\(error)".contains("truncated: the header declares 27777777 frames of 4000x3000 (144000000 bytes each) but 4096 bytes"), "\(error)")
+        }
+        XCTAssertThrowsError(try NpyReader(path: try npy("(1, 5000, 5000, 3)"))) { error in
+            XCTAssertTrue("\(error)".contains("frames of 5000x5000 are too large"), "\(error)")
         }
         XCTAssertThrowsError(try NpyReader(path: try npy("(100000000000, 1000, 1000, 3)"))) { error in
             XCTAssertTrue("\(error)".contains("truncated: the header declares 100000000000 frames of 1000x1000"), "\(error)")
