@@ -12,9 +12,12 @@ let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
 #else
 let simdFlags: [SwiftSetting] = []
 #endif
-let optimise: [SwiftSetting] = simdFlags + [
-    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+// Release builds are plain `-O` everywhere: bounds, overflow and exclusivity checks stay on. The
+// parsers, importers and decoder glue read bytes from other people's files and must trap rather
+// than corrupt memory; `-Ounchecked` in every module let crafted model files write out of bounds
+// (issue 12). The kernels' indices come from validated shapes and they run on unsafe pointers,
+// so the checks cost them little: measured in README (Development, "Checked builds").
+let optimise: [SwiftSetting] = simdFlags
 
 let package = Package(
     name: "movinet",

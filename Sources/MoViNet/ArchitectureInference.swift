@@ -27,6 +27,10 @@ extension Architecture {
                   let l = Int(parts[1].dropFirst(5)) else {
                 throw ModelError(src, "unexpected tensor name \(key)")
             }
+            // MoViNet A5 has 7 blocks of at most 11 layers.
+            guard (0..<64).contains(b), (0..<256).contains(l) else {
+                throw ModelError(src, "unexpected tensor name \(key) (block or layer number out of range)")
+            }
             counts[b] = max(counts[b] ?? 0, l + 1)
         }
         guard !counts.isEmpty else { throw ModelError(src, "no block layers (block{b}_layer{l}/…) found") }

@@ -53,6 +53,7 @@ public final class MoViNetRunner {
         let r = arch.resolutions(height: height, width: width)
         stemSize = r.stem
         res = r.layers
+        try Self.checkBudget(arch, w, stem: r.stem, res: r.layers, height: height, width: width)
         state = StreamState(arch, r.layers)
         pooled = FloatBuffer(count: w.headP)
         hidden = FloatBuffer(count: w.classifierHead.nPadded)

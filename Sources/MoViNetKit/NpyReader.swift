@@ -64,12 +64,26 @@ public final class NpyReader {
         let parsed = try NpyReader.parseHeader(header, path: path)
         dtype = parsed.dtype
         (frames, height, width) = (parsed.shape[0], parsed.shape[1], parsed.shape[2])
-        if height > 16384 || width > 16384 {
+        if height > 16384 || width > 16384 || height * width > NpyReader.maxFramePixels {
             throw NpyError(path: path, problem: "frames of \(width)x\(height) are too large")
+        }
+        // The header may claim anything (10^15 elements): a frame is read whole, so a regular file
+        // must hold at least one before a frame-sized buffer is asked for. Frames missing further
+        // on end the array with a "truncated" error, as from a pipe.
+        let frameBytes = height * width * 3 * (dtype == .float32 ? 4 : 1)
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            let available = Int(st.st_size) - (10 + (major >= 2 ? 2 : 0) + headerLength)
+            if frameBytes > available {
+                throw NpyError(path: path, problem: "truncated: the header declares \(frames) frames of \(width)x\(height) (\(frameBytes) bytes each) but \(max(available, 0)) bytes of data follow")
+            }
         }
     }
 
     deinit { try? handle.close() }
+
+    /// Largest frame accepted, in pixels (4096 × 4096: a float32 frame is 200 MB, read whole).
+    public static let maxFramePixels = 1 << 24
 
     /// Whether `prefix` (a file's first bytes) is the `.npy` magic `\x93NUMPY`.
     public static func hasMagic(prefix b: [UInt8]) -> Bool {

@@ -45,11 +45,25 @@ public enum TarExtractor {
             }
             let h = [UInt8](block)
             if h.allSatisfy({ $0 == 0 }) { break }    // end-of-archive marker
+            #if !FUZZING  // fuzzers reach the parser behind the checksum (Fuzz/README.md)
             guard checksumMatches(h) else { throw ArchiveError(path: name, problem: "bad tar header checksum") }
+            #endif
             entries += 1
             let size = try octal(h[124..<136], name: name)
+            guard size <= maxEntrySize else {
+                throw ArchiveError(path: name, problem: "entry \(entries) declares \(size) bytes, over \(maxEntrySize >> 30) GB")
+            }
             let type = h[156]
             let padded = (size + 511) / 512 * 512
+            switch type {
+            case UInt8(ascii: "L"), UInt8(ascii: "x"), UInt8(ascii: "g"):
+                // Held in memory: a long name or pax header is a few hundred bytes.
+                guard size <= maxHeaderSize else {
+                    throw ArchiveError(path: name, problem: "entry \(entries) is a \(size)-byte extended header, over \(maxHeaderSize >> 10) KB")
+                }
+            default:
+                break
+            }
             switch type {
             case UInt8(ascii: "L"), UInt8(ascii: "x"):
                 let data = try readExactly(input, padded, name: name).prefix(size)
@@ -73,10 +87,12 @@ public enum TarExtractor {
             let target = ([directory] + components).joined(separator: "/")
             switch type {
             case 0, UInt8(ascii: "0"), UInt8(ascii: "7"):
-                if !components.isEmpty {
-                    try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                           withIntermediateDirectories: true)
+                // `.` or `./` as a file would be the target folder itself (and replace it).
+                guard !components.isEmpty else {
+                    throw ArchiveError(path: name, problem: "entry '\(path)' is a file named like the target folder")
                 }
+                try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                       withIntermediateDirectories: true)
                 try copy(input, bytes: size, padded: padded, to: target, name: name)
             case UInt8(ascii: "5"):
                 try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
@@ -118,10 +134,21 @@ public enum TarExtractor {
         return sum == stored
     }
 
+    /// Largest member accepted (the official MoViNet archives hold files of < 100 MB).
+    static let maxEntrySize = 16 << 30
+    /// Largest long-name or pax header accepted.
+    static let maxHeaderSize = 1 << 20
+
     static func octal(_ field: ArraySlice<UInt8>, name: String) throws -> Int {
         if let first = field.first, first & 0x80 != 0 {   // GNU base-256
+            // Only non-negative values that fit 62 bits: a negative size (0xff…) or one of 2^95
+            // would overflow or turn into a bogus read length.
+            guard first & 0x40 == 0 else { throw ArchiveError(path: name, problem: "negative number in tar header") }
             var v = 0
-            for (i, b) in field.enumerated() { v = v << 8 | Int(i == 0 ? b & 0x7F : b) }
+            for (i, b) in field.enumerated() {
+                guard v < 1 << 54 else { throw ArchiveError(path: name, problem: "number out of range in tar header") }
+                v = v << 8 | Int(i == 0 ? b & 0x7F : b)
+            }
             return v
         }
         let text = String(decoding: field.prefix { $0 != 0 && $0 != 0x20 }

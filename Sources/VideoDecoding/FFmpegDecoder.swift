@@ -109,10 +109,10 @@ final class FFmpegDecoder: FrameDecoder {
         let start = Int64((options.start * Double(movinet_av_time_base())).rounded())
         if fmt.pointee.start_time != nopts {
             startOffset = av_rescale_q(fmt.pointee.start_time, microseconds, timeBase)
-            spanOffset = av_rescale_q(fmt.pointee.start_time + start, microseconds, timeBase)
+            spanOffset = av_rescale_q(fmt.pointee.start_time &+ start, microseconds, timeBase)
         } else if stream.pointee.start_time != nopts {
             startOffset = stream.pointee.start_time
-            spanOffset = startOffset + av_rescale_q(start, microseconds, timeBase)
+            spanOffset = startOffset &+ av_rescale_q(start, microseconds, timeBase)
         } else {
             startOffset = 0
             spanOffset = av_rescale_q(start, microseconds, timeBase)
@@ -283,6 +283,14 @@ final class FFmpegDecoder: FrameDecoder {
         return nil
     }
 
+    /// A timestamp difference that overflowed Int64 (pts near ±2^63 in a hostile file) is an error.
+    private func ticks(_ r: (partialValue: Int64, overflow: Bool)) throws -> Int64 {
+        guard !r.overflow else {
+            throw VideoDecodingError.decodeFailed(path: path, detail: "frame \(index) has a timestamp out of range")
+        }
+        return r.partialValue
+    }
+
     /// Takes the decoded frame out of `frame` and returns it unconverted: the sampler drops most
     /// frames, so only the ones it keeps pay for the RGB conversion.
     private func holdFrame() throws -> HeldFrame {
@@ -300,14 +308,15 @@ final class FFmpegDecoder: FrameDecoder {
         let timestamp: Double
         let spanTicks: Int64
         if f.best_effort_timestamp != movinet_av_nopts_value() {
-            timestamp = Double(f.best_effort_timestamp - startOffset) * tb
-            spanTicks = f.best_effort_timestamp - spanOffset
+            timestamp = (Double(f.best_effort_timestamp) - Double(startOffset)) * tb
+            spanTicks = try ticks(f.best_effort_timestamp.subtractingReportingOverflow(spanOffset))
         } else if let last = lastTimestamp {
             timestamp = last + (duration ?? 0)
-            spanTicks = lastSpanTicks + (d > 0 ? d : Int64(((duration ?? 0) / tb).rounded()))
+            let step = d > 0 ? d : Int64(exactly: ((duration ?? 0) / tb).rounded()) ?? 0
+            spanTicks = try ticks(lastSpanTicks.addingReportingOverflow(step))
         } else {
             timestamp = 0
-            spanTicks = startOffset - spanOffset
+            spanTicks = try ticks(startOffset.subtractingReportingOverflow(spanOffset))
         }
         lastTimestamp = timestamp
         lastSpanTicks = spanTicks

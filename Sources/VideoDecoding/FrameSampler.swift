@@ -16,11 +16,19 @@ public struct FrameSampler: Sendable {
     /// `fps` ≤ 0 keeps every frame once.
     public init(fps: Double) { self.fps = fps }
 
+    /// Slots are kept within ±2^61 so that differences of two slots never overflow: a file can
+    /// put any pts and time base in its timestamps (2^62 s at 5 fps is a slot past Int64).
+    static let slotLimit: Double = 0x1p61
+
     /// The output slot of a time, as `av_rescale_q_rnd(…, AV_ROUND_NEAR_INF)` computes it from
     /// exact rationals; the tiny bias keeps exact halves (t × fps = k + ½) rounding up as there.
+    /// Times beyond the slot range (and infinities) are clamped to it; NaN counts as the frame
+    /// fed before it (a frame without a usable time adds no copies).
     private func slot(_ t: Double) -> Int64 {
         let x = t * fps
-        return Int64((x + (x >= 0 ? 1e-9 : -1e-9)).rounded(.toNearestOrAwayFromZero))
+        guard !x.isNaN else { return lastSlot }
+        let rounded = (x + (x >= 0 ? 1e-9 : -1e-9)).rounded(.toNearestOrAwayFromZero)
+        return Int64(min(max(rounded, -Self.slotLimit), Self.slotLimit))
     }
 
     /// Feeds the next decoded frame's timestamp (seconds). Returns how many copies of the frame fed
@@ -80,6 +88,19 @@ public final class SampledFrames {
         self.init(source: try VideoSource(path: path, options: options), fps: fps)
     }
 
+    /// Most copies of one decoded frame: an hour of the sampled sequence. A timestamp jump (a
+    /// damaged or hostile file: pts 2^40 s after the previous frame) would otherwise repeat one
+    /// frame without bound; one GIF frame lasts at most 655.35 s, so real files stay well below.
+    public static let maxRepeatedSeconds: Double = 3600
+
+    private func checked(_ copies: Int, before next: Double?) throws -> Int {
+        let limit = Int(min(max(1, Self.maxRepeatedSeconds * sampler.fps), FrameSampler.slotLimit))
+        guard copies > limit, let frame = pending else { return copies }
+        let to = next.map { "\($0) s" } ?? "its end"
+        throw VideoDecodingError.tooLarge(path: source.info.path, detail:
+            "timestamps jump from \(frame.spanTime) s to \(to): frame \(frame.index) would be repeated \(copies) times (more than \(Int(Self.maxRepeatedSeconds)) s of one frame)")
+    }
+
     /// The next sampled frame, or nil at the end.
     public func next() throws -> VideoFrame? {
         while true {
@@ -92,14 +113,14 @@ public final class SampledFrames {
             if ended { return nil }
             if let frame = try source.nextHeld() {
                 decodedCount += 1
-                repeats = sampler.take(timestamp: frame.spanTime)
+                repeats = try checked(sampler.take(timestamp: frame.spanTime), before: frame.spanTime)
                 // Converted now (if kept), before the decoder converts anything newer.
                 held = repeats > 0 ? try pending?.frame() : nil
                 pending = frame
             } else {
                 ended = true
                 let end = pending.flatMap { f in f.duration.map { f.spanTime + $0 } }
-                repeats = sampler.finish(endTimestamp: end)
+                repeats = try checked(sampler.finish(endTimestamp: end), before: end)
                 if repeats == 0 && sampledCount == 0 && pending != nil { repeats = 1 }
                 held = repeats > 0 ? try pending?.frame() : nil
                 pending = nil

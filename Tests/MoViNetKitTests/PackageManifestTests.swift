@@ -36,6 +36,18 @@ final class PackageManifestTests: XCTestCase {
         return result
     }
 
+    /// Release builds keep Swift's bounds, overflow and exclusivity checks in every module: with
+    /// `-Ounchecked` crafted model files corrupted memory in the importers (issue 12).
+    func testNoTargetIsBuiltUnchecked() throws {
+        let manifest = try String(contentsOf: SharedFiles.packageRoot.appendingPathComponent("Package.swift"),
+                                  encoding: .utf8)
+        let flags = try flags(ofManifest: manifest)
+        XCTAssertFalse(flags.isEmpty)
+        for (target, list) in flags {
+            XCTAssertFalse(list.contains { $0.contains("unchecked") }, "\(target): \(list)")
+        }
+    }
+
     func testX86FlagsOnlyOnX86Hosts() throws {
         let manifest = try String(contentsOf: SharedFiles.packageRoot.appendingPathComponent("Package.swift"),
                                   encoding: .utf8)

@@ -100,8 +100,13 @@ public struct ObjectGraph: Sendable {
                                          "keras_api", "signatures", "regularization_losses", "_default_save_signature",
                                          "layers", "submodules"]
 
+    /// Longest path kept: Keras object paths are ~10 edges deep. Each path is its own array, so
+    /// a hostile chain of n nodes would otherwise cost n²/2 strings (20,000 nodes: 3 GB).
+    public static let maxPathDepth = 64
+
     /// For every node, the shortest path of edge names from the root (node 0) that avoids Keras's
-    /// duplicate bookkeeping lists; breadth-first, children in stored order.
+    /// duplicate bookkeeping lists; breadth-first, children in stored order. Nodes deeper than
+    /// ``maxPathDepth`` get no path.
     public func semanticPaths() -> [Int: [String]] {
         var paths: [Int: [String]] = [0: []]
         var queue = [0]
@@ -109,8 +114,9 @@ public struct ObjectGraph: Sendable {
         while head < queue.count {
             let id = queue[head]
             head += 1
+            guard let path = paths[id], path.count < Self.maxPathDepth else { continue }
             for c in nodes[id].children where paths[c.id] == nil && !Self.listEdges.contains(c.name) {
-                paths[c.id] = paths[id]! + [c.name]
+                paths[c.id] = path + [c.name]
                 queue.append(c.id)
             }
         }

@@ -52,6 +52,10 @@ public struct ImportedModel: Sendable {
     /// Why a file with int8 activations has no int8 plan (an operator the plan cannot execute).
     public var quantizedUnavailable: String?
 
+    /// Largest input side a model file may declare (MoViNet's own sizes are 172–320): a crafted
+    /// file asking for 16384 px would otherwise force gigabytes of activations on any clip.
+    public static let maxInputSize = 1024
+
     public init(source: String, format: ModelFormat, tensors: [String: Tensor],
                 flavour: Flavour? = nil, inputSize: Int? = nil, quantized: QuantizedProgram? = nil,
                 quantizedUnavailable: String? = nil, labels: [String]? = nil) {

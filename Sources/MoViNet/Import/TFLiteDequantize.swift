@@ -33,6 +33,17 @@ extension TFLiteModel {
             guard q.scale.allSatisfy({ $0.isFinite }) else {
                 throw FlatBufferError(message: "tensor '\(t.name)' has a non-finite quantization scale")
             }
+            // A zero point outside the stored type's range means nothing (and Int64.min would
+            // overflow q − zero_point).
+            let range: ClosedRange<Int64> = switch t.type {
+            case .int8: -128...127
+            case .uint8: 0...255
+            case .int16: -32768...32767
+            default: Int64(Int32.min)...Int64(Int32.max)
+            }
+            if let bad = q.zeroPoint.first(where: { !range.contains($0) }) {
+                throw FlatBufferError(message: "\(t.type) tensor '\(t.name)' has zero point \(bad), outside \(range)")
+            }
             let size = t.type.byteSize
             for i in 0..<n {
                 let c = channels == 1 ? 0 : (i / inner) % channels

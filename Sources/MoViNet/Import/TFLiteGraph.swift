@@ -36,6 +36,10 @@ struct TFLiteGraph {
         }
         if let p = producer[index], ops[p].op == .dequantize, let source = ops[p].inputs.first,
            source >= 0, let values = try model.dequantized(source) {
+            // The DEQUANTIZE output's shape is what the consumer reads: it must hold the values.
+            guard values.count == tensors[index].elementCount else {
+                throw FlatBufferError(message: "\(describe(ops[p])) turns \(values.count) values of tensor \(source) \(tensors[source].shape) into tensor \(index) of shape \(tensors[index].shape)")
+            }
             return Constant(values: values, shape: tensors[index].shape, sources: [source, index])
         }
         return nil

@@ -87,7 +87,7 @@ public enum TFLiteImporter {
     /// the exact mean is folded into that conv's kernel and the engine keeps its exact mean.
     static func foldHeadMeanScale(_ graph: TFLiteGraph, _ m: inout TFLiteMapping) throws {
         for op in graph.ops where op.op == .sum && graph.name(op.outputs.first ?? -1).contains("head/") {
-            guard let input = op.inputs.first, let out = op.outputs.first,
+            guard let input = op.inputs.first, input >= 0, let out = op.outputs.first,
                   let users = graph.consumers[out], users.count == 1 else { continue }
             let mul = graph.ops[users[0]]
             guard mul.op == .mul, mul.inputs.count == 2,
@@ -169,6 +169,9 @@ public enum TFLiteImporter {
         let s = graph.tensors[image].shape
         guard s.count == 5, s[0] == 1, s[1] == 1, s[4] == 3, s[2] == s[3], s[2] > 0 else {
             throw FlatBufferError(message: "the 'image' input has shape \(s), expected [1, 1, S, S, 3]")
+        }
+        guard s[2] <= ImportedModel.maxInputSize else {
+            throw FlatBufferError(message: "the 'image' input is \(s[2])×\(s[2]) px, over the \(ImportedModel.maxInputSize) px this engine accepts")
         }
         return s[2]
     }
