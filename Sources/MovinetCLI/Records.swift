@@ -40,7 +40,7 @@ public struct RecordWriter: Sendable {
             columns += ["error", "warnings"]
             for r in 1...topK { columns += ["label_\(r)", "probability_\(r)"] }
             return CSVText.row(columns)
-        case .text, .jsonl: return ""
+        case .text, .jsonl, .srt, .vtt: return ""
         }
     }
 
@@ -75,6 +75,9 @@ public struct RecordWriter: Sendable {
         case .csv:
             return CSVText.row([file, String(r.index), JSONText.seconds(r.timestamp), "", csvWarnings([])]
                                + csvLabels(r.top))
+
+        case .srt, .vtt:   // subtitles are written by SubtitleFrames, not as records
+            return ""
         }
     }
 
@@ -99,11 +102,13 @@ public struct RecordWriter: Sendable {
             case .csv:
                 guard error != nil || !warnings.isEmpty else { return "" }
                 return CSVText.row([file, "", "", error ?? "", csvWarnings(warnings)] + csvLabels([]))
-            case .text:
+            case .text, .srt, .vtt:
                 return ""
             }
         }
         switch format {
+        case .srt, .vtt:
+            return ""
         case .text:
             guard let result else { return "" }
             var out = file + "\n"
