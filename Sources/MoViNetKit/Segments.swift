@@ -190,13 +190,23 @@ public struct SpanDetector: Sendable {
                     add(p, to: &run)
                 }
                 runs[c] = run
-            } else if p >= options.enter {
-                // Back within the merge gap: the gap joins the span.
-                run.end = nil
-                add(p, to: &run)
-                runs[c] = run
+                return
             }
-        } else if p >= options.enter {
+            if let end = run.end, t - end >= options.mergeGap - Self.epsilon {
+                // The gap is too long to merge: the closed span is final, and this frame may open another.
+                runs[c] = nil
+                keep(run, class: c)
+            } else {
+                if p >= options.enter {
+                    // Back within the merge gap: the gap joins the span.
+                    run.end = nil
+                    add(p, to: &run)
+                    runs[c] = run
+                }
+                return
+            }
+        }
+        if p >= options.enter {
             var run = Run(start: t)
             add(p, to: &run)
             runs[c] = run

@@ -34,7 +34,6 @@ public struct SegmentWriter: Sendable {
         case .json:
             return (position == 0 ? "" : ",\n") + "  {\"schema\":\(RecordWriter.schemaVersion),"
                 + "\"file\":\(JSONText.string(file)),\"segments\":["
-        case .text: return (position == 0 ? "" : "\n") + file + "\n"
         default: return ""
         }
     }
@@ -43,7 +42,8 @@ public struct SegmentWriter: Sendable {
     public func span(_ s: Segment, file: String, nth: Int) -> String {
         switch format {
         case .text:
-            return "  \(Self.clock(s.start))–\(Self.clock(s.end))  \(s.label)  \(String(format: "%.2f", s.mean))\n"
+            // The file's line comes with its first span (or its end), so a failed input prints nothing.
+            return (nth == 0 ? file + "\n" : "") + "  \(Self.clock(s.start))–\(Self.clock(s.end))  \(s.label)  \(String(format: "%.2f", s.mean))\n"
         case .jsonl:
             return "{\"schema\":\(RecordWriter.schemaVersion),\"file\":\(JSONText.string(file)),\(fields(s))\(labelsField)}\n"
         case .json:
@@ -75,7 +75,7 @@ public struct SegmentWriter: Sendable {
             guard error != nil || !warnings.isEmpty else { return "" }
             return CSVText.row([file, "", "", "", "", "", "", error ?? "", csvWarnings(warnings)])
         case .text:
-            return error == nil && spansWritten == 0 ? "  (no spans)\n" : ""
+            return error == nil && spansWritten == 0 ? file + "\n  (no spans)\n" : ""
         case .srt, .vtt:
             return ""
         }
