@@ -129,6 +129,71 @@ final class SegmentsCLITests: XCTestCase {
         }
     }
 
+    /// Live: fed through a FIFO, the first span is printed before the rest of the video has been
+    /// written (the order of events: the span's line arrives, then the writer sends the rest).
+    func testASpanIsPrintedAsSoonAsItHasEnded() throws {
+        let (path, _) = try clip()
+        let dir = try temporaryDirectory(self)
+        let ts = dir.appendingPathComponent("live.ts").path
+        try Tools.ffmpeg(["-i", path, "-c", "copy", "-f", "mpegts", ts])
+        // The first packet at 10 s: jumping jacks has ended (5.4 s) and its merge gap passed by then.
+        let packets = String(decoding: try Tools.check("ffprobe", ["-v", "error", "-select_streams", "v",
+            "-show_entries", "packet=pts_time,pos", "-of", "csv=p=0", ts]), as: UTF8.self)
+        let cut = try XCTUnwrap(packets.split(separator: "\n").lazy.map { $0.split(separator: ",") }
+            .first { Double($0[0]) ?? 0 >= 10 }.flatMap { Int($0[1]) })
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: ts))
+        let fifo = dir.appendingPathComponent("live.fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+
+        let process = Process()
+        process.executableURL = try Binary.url
+        process.arguments = ["segments", "--format", "jsonl"] + model + [fifo]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        final class Events: @unchecked Sendable {
+            let lock = NSLock()
+            var list: [String] = []
+            var text = ""
+            let firstLine = DispatchSemaphore(value: 0)
+            func add(_ e: String) { lock.withLock { list.append(e) } }
+        }
+        let events = Events()
+        let reader = Thread {
+            while true {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                let hadLine = events.lock.withLock { events.text.contains("\n") }
+                events.lock.withLock { events.text += String(decoding: chunk, as: UTF8.self) }
+                if !hadLine && events.lock.withLock({ events.text.contains("\n") }) {
+                    events.add("line")
+                    events.firstLine.signal()
+                }
+            }
+        }
+        reader.start()
+        let writer = try XCTUnwrap(FileHandle(forWritingAtPath: fifo))   // waits for movinet to open it
+        writer.write(bytes.prefix(cut))
+        events.add("first part written")
+        // A guard against a hang, not a measurement: the line is expected long before.
+        if events.firstLine.wait(timeout: .now() + 120) == .timedOut { events.add("timed out") }
+        events.add("rest written")
+        writer.write(bytes.dropFirst(cut))
+        try writer.close()
+        process.waitUntilExit()
+        while reader.isExecuting { usleep(10_000) }
+        XCTAssertEqual(process.terminationStatus, 0)
+        // (The first part's write can return after the line: a FIFO write blocks until it is read.)
+        let list = events.lock.withLock { events.list }
+        XCTAssertFalse(list.contains("timed out"), "\(list)")
+        XCTAssertLessThan(try XCTUnwrap(list.firstIndex(of: "line")), try XCTUnwrap(list.firstIndex(of: "rest written")),
+                          "\(list)")
+        let spans = try objects(events.lock.withLock { events.text })
+        XCTAssertEqual(spans.map { $0["label"] as? String }, GluedClip.labels)
+    }
+
     func testAFailedInputGetsARecordAndTheOthersStillPrint() throws {
         let gif = try sample("jumpingjack.gif")
         let missing = try temporaryDirectory(self).appendingPathComponent("missing.mp4").path
