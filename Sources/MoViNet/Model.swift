@@ -31,6 +31,11 @@ public final class MoViNetModel: Sendable {
     public let info: ModelInfo
     public let architecture: Architecture
     let weights: NetworkWeights
+    /// The int8 plan when the file quantizes its activations (the TF Hub int8 TFLite files): what
+    /// `Precision.auto` runs for it.
+    public let quantized: QuantizedProgram?
+    /// Why a file with int8 activations cannot run in int8 (nil when it can, or has none).
+    public let quantizedUnavailable: String?
 
     /// Builds the network from imported tensors; strict (ModelError names any missing, unused or
     /// mis-shaped tensor).
@@ -38,6 +43,8 @@ public final class MoViNetModel: Sendable {
         let arch = try Architecture.infer(from: imported)
         architecture = arch
         weights = try NetworkWeights(imported, arch)
+        quantized = imported.quantized
+        quantizedUnavailable = imported.quantizedUnavailable
         info = ModelInfo(id: arch.spec.id, kind: arch.flavour.causal ? .stream : .base, flavour: arch.flavour,
                          numClasses: arch.numClasses, inputSize: imported.inputSize ?? arch.spec.defaultInputSize,
                          parameterCount: imported.tensors.values.reduce(0) { $0 + $1.count })

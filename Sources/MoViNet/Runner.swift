@@ -8,6 +8,8 @@ public final class MoViNetRunner {
     public let height: Int
     public let width: Int
     public let threads: Int
+    /// The arithmetic this runner executes in: `.int8` or `.float` (never `.auto`).
+    public let precision: Precision
 
     let arch: Architecture
     let w: NetworkWeights
@@ -23,10 +25,23 @@ public final class MoViNetRunner {
     private let pooled: FloatBuffer, hidden: FloatBuffer, logits: FloatBuffer
     private let taps: UnsafeMutablePointer<UnsafePointer<Float>>
     private let history: UnsafeMutablePointer<UnsafePointer<Float>>
+    /// The int8 path's run state when `precision` is `.int8`.
+    private let quantized: QuantizedRunner?
 
-    public init(model: MoViNetModel, height: Int, width: Int, threads: Int = 1) throws {
+    /// A runner for frames of `height` × `width`; `precision` `.auto` runs int8 files in int8, with
+    /// the int8 `kernels` (default: what CPUID and `MOVINET_KERNELS` select). Throws a
+    /// ``ModelError`` for an unusable size or a precision the model cannot run in (int8 runs at
+    /// the size the file was exported for only).
+    public init(model: MoViNetModel, height: Int, width: Int, threads: Int = 1, precision: Precision = .auto,
+                kernels: KernelSet = .selected) throws {
         guard height >= 1, width >= 1, height <= 16384, width <= 16384 else {
             throw ModelError("", "unsupported frame size \(height)×\(width)")
+        }
+        self.precision = try model.resolve(precision, size: height == width ? height : -1)
+        if self.precision == .int8, let program = model.quantized {
+            quantized = QuantizedRunner(program: program, threads: threads, kernels: kernels)
+        } else {
+            quantized = nil
         }
         self.model = model
         self.height = height
@@ -45,7 +60,7 @@ public final class MoViNetRunner {
         let maxKt = max(1, arch.layers.map(\.kt).max() ?? 1)
         taps = .allocate(capacity: maxKt)
         history = .allocate(capacity: maxKt)
-        ensureCapacity(1)
+        if quantized == nil { ensureCapacity(1) }
     }
 
     deinit {
@@ -60,6 +75,7 @@ public final class MoViNetRunner {
     public func reset() {
         framesSeen = 0
         state.reset()
+        quantized?.reset()
     }
 
     /// Stream models: consumes one frame (height·width·3 floats, RGB in [0,1], row-major) and
@@ -75,6 +91,13 @@ public final class MoViNetRunner {
     public func classify(clip: UnsafeBufferPointer<Float>, frames: Int) -> [Float] {
         precondition(frames >= 1 && clip.count == frames * height * width * 3,
                      "classify: \(clip.count) floats for \(frames) frames of \(height)×\(width)×3")
+        if let quantized {
+            let n = height * width * 3
+            var out = UnsafeBufferPointer<Float>(start: nil, count: 0)
+            for f in 0..<frames { out = quantized.step(clip.baseAddress! + f * n) }
+            framesSeen += frames
+            return Array(out)
+        }
         ensureCapacity(frames)
         forward(clip.baseAddress!, frames: frames)
         if arch.flavour.causal { framesSeen += frames }

@@ -1,5 +1,6 @@
 // How a VideoClassifier samples, preprocesses, computes and ranks: one value shared by every input.
 
+import MoViNet
 import VideoDecoding
 
 /// Options of a ``VideoClassifier``; the defaults are MoViNet's training conditions (5 fps, the
@@ -28,11 +29,31 @@ public struct ClassifierOptions: Sendable, Equatable {
     public var start: Double
     /// Seconds classified from ``start``; nil: to the end.
     public var duration: Double?
+    /// The FFmpeg demuxer or capture device inputs are read with (`v4l2`, `lavfi`, `mpegts`, …);
+    /// nil: recognised by content. See `DecodingOptions.inputFormat`.
+    public var inputFormat: String?
+    /// Demuxer and protocol options (`rtsp_transport` → `tcp`, `video_size` → `640x480`, …).
+    public var inputOptions: [String: String]
+    /// Seconds without data after which a live input ends with an error; nil: 10 s for network
+    /// streams, none for pipes; 0: wait for ever.
+    public var stallTimeout: Double?
+    /// Keep up with a live input: when frames arrive faster than the model runs, classify the
+    /// newest sampled frame and skip the ones that waited (``FramePrediction/skipped`` counts
+    /// them), instead of making the source wait. Off: every sampled frame is classified.
+    public var realtime: Bool
+    /// The arithmetic: `.auto` runs files with int8 activations in int8 (LiteRT's logits), others in float32.
+    public var precision: Precision
 
     /// Options with the given values; every default is the CLI's.
     public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
                 threshold: Float = 0, window: Int = 50, autorotate: Bool = true, start: Double = 0,
-                duration: Double? = nil) {
+                duration: Double? = nil, inputFormat: String? = nil, inputOptions: [String: String] = [:],
+                stallTimeout: Double? = nil, realtime: Bool = false, precision: Precision = .auto) {
+        self.inputFormat = inputFormat
+        self.inputOptions = inputOptions
+        self.stallTimeout = stallTimeout
+        self.realtime = realtime
+        self.precision = precision
         self.fps = fps
         self.size = size
         self.centerCrop = centerCrop
@@ -47,7 +68,8 @@ public struct ClassifierOptions: Sendable, Equatable {
 
     /// What the decoder is asked for: orientation and span.
     public var decoding: DecodingOptions {
-        DecodingOptions(autorotate: autorotate, start: start, duration: duration)
+        DecodingOptions(autorotate: autorotate, start: start, duration: duration, inputFormat: inputFormat,
+                        inputOptions: inputOptions, stallTimeout: stallTimeout)
     }
 
     /// Throws ``MoViNetKitError/invalidRequest(_:)`` for a value out of range.
@@ -59,6 +81,9 @@ public struct ClassifierOptions: Sendable, Equatable {
         if !(threshold >= 0 && threshold <= 1) { throw .invalidRequest("threshold must be between 0 and 1") }
         if window < 1 { throw .invalidRequest("window must be at least 1, got \(window)") }
         if !(start >= 0) || !start.isFinite { throw .invalidRequest("start must be 0 or more seconds, got \(start)") }
+        if let stallTimeout, !(stallTimeout >= 0) || !stallTimeout.isFinite {
+            throw .invalidRequest("stall timeout must be 0 or more seconds, got \(stallTimeout)")
+        }
         if let duration, !(duration > 0) || !duration.isFinite {
             throw .invalidRequest("duration must be more than 0 seconds, got \(duration)")
         }

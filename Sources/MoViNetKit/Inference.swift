@@ -77,24 +77,33 @@ public enum Inference {
         case .stream:
             var last: [Float]?
             var count = 0
+            var skipped = 0
+            var nextIndex = 0   // a frame with a higher index comes after skipped ones (realtime)
             while let frame = try nextFrame() {
                 let logits = frame.pixels.withUnsafeBufferPointer { runner.step($0) }
                 count += 1
+                let gap = max(0, frame.index - nextIndex)
+                skipped += gap
+                nextIndex = frame.index + 1
                 onProgress(1)
                 if perFrame {
                     let p = softmax(logits)
                     try onFrame(FramePrediction(index: frame.index, timestamp: frame.timestamp,
                                                 top: rank(p, labels: labels, k: settings.topK,
                                                           threshold: settings.threshold),
-                                                probabilities: p, logits: logits))
+                                                probabilities: p, logits: logits, skipped: gap))
                 }
                 last = logits
             }
             guard let logits = last else { throw MoViNetKitError.input(path: path, problem: "no frames to classify") }
             let p = softmax(logits)
+            var warnings = frames.warnings
+            if skipped > 0 {
+                warnings.append("realtime: skipped \(skipped) of \(skipped + count) sampled frames to keep up with the input")
+            }
             return Classification(frames: count, windows: nil,
                                   top: rank(p, labels: labels, k: settings.topK, threshold: settings.threshold),
-                                  probabilities: p, logits: logits, warnings: frames.warnings)
+                                  probabilities: p, logits: logits, warnings: warnings, skipped: skipped)
         case .base:
             let frameFloats = frames.frameSize * frames.frameSize * 3
             var clip = [Float](repeating: 0, count: settings.window * frameFloats)   // (window, S, S, 3)

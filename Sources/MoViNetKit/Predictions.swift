@@ -30,14 +30,19 @@ public struct FramePrediction: Sendable {
     public var probabilities: [Float]
     /// The raw logits of every class.
     public var logits: [Float]
+    /// Sampled frames skipped just before this one to keep up with a live input
+    /// (``ClassifierOptions/realtime``); always 0 otherwise.
+    public var skipped: Int
 
     /// A prediction with every field given.
-    public init(index: Int, timestamp: Double, top: [RankedLabel], probabilities: [Float], logits: [Float]) {
+    public init(index: Int, timestamp: Double, top: [RankedLabel], probabilities: [Float], logits: [Float],
+                skipped: Int = 0) {
         self.index = index
         self.timestamp = timestamp
         self.top = top
         self.probabilities = probabilities
         self.logits = logits
+        self.skipped = skipped
     }
 }
 
@@ -58,15 +63,18 @@ public struct Classification: Sendable {
     public var logits: [Float]
     /// Non-fatal problems met while decoding (e.g. a truncated file), one line each.
     public var warnings: [String]
+    /// Sampled frames skipped to keep up with a live input (``ClassifierOptions/realtime``).
+    public var skipped: Int
 
     /// A classification with every field given.
     public init(frames: Int, windows: Int?, top: [RankedLabel], probabilities: [Float], logits: [Float],
-                warnings: [String] = []) {
+                warnings: [String] = [], skipped: Int = 0) {
         self.frames = frames
         self.windows = windows
         self.top = top
         self.probabilities = probabilities
         self.logits = logits
         self.warnings = warnings
+        self.skipped = skipped
     }
 }

@@ -39,6 +39,8 @@ public final class VideoClassifier: @unchecked Sendable {
     public let inputSize: Int
     /// Threads used inside one frame.
     public let threads: Int
+    /// The arithmetic the inputs run in (`.int8` or `.float`), resolved from ``ClassifierOptions/precision``.
+    public let precision: Precision
 
     private let lock = NSLock()
     private var idleRunners: [MoViNetRunner] = []
@@ -92,6 +94,13 @@ public final class VideoClassifier: @unchecked Sendable {
         modelName = name
         inputSize = options.size ?? model.info.inputSize
         threads = options.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        do {
+            precision = try model.resolve(options.precision, size: inputSize)
+        } catch let error as ModelError {
+            throw .model(subject: name, problem: error.message)
+        } catch {
+            throw .model(error, subject: name)
+        }
     }
 
     /// Stream (frame by frame) or base (whole clips).
@@ -209,7 +218,7 @@ public final class VideoClassifier: @unchecked Sendable {
                      isCancelled: () -> Bool) throws(MoViNetKitError) -> Classification {
         let runner = try acquireRunner()
         defer { releaseRunner(runner) }
-        let frames: FrameStream
+        var frames: FrameStream
         if let given {
             frames = given
         } else {
@@ -220,6 +229,12 @@ public final class VideoClassifier: @unchecked Sendable {
                 throw .input(error, path: input)
             }
         }
+        var live: LatestFrames?
+        if options.realtime && kind == .stream {
+            live = LatestFrames(frames)
+            frames = live!
+        }
+        defer { live?.stop() }
         if frames.frameSize != inputSize {
             throw .invalidRequest("\(input): frames are \(frames.frameSize) px but the model takes \(inputSize) px")
         }
@@ -243,7 +258,7 @@ public final class VideoClassifier: @unchecked Sendable {
         }
         lock.unlock()
         do {
-            return try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads)
+            return try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads, precision: precision)
         } catch {
             throw .model(error, subject: modelName)
         }

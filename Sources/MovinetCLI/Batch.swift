@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import MoViNet
 import MoViNetKit
+import VideoDecoding
 
 public struct BatchRequest {
     public var inputs: InputOptions
@@ -15,6 +16,10 @@ public struct BatchRequest {
     public var plotPath: String?
     /// A bounded context for the per-frame predictions (`--context`); nil: one run per input.
     public var context: ContextOptions? = nil
+    /// How live inputs are opened (`-f`, `--input-option`, `--stall-timeout`).
+    public var live = LiveInputOptions()
+    /// `stream --realtime`: skip sampled frames rather than fall behind a live input.
+    public var realtime = false
 }
 
 public enum Batch {
@@ -46,7 +51,10 @@ public enum Batch {
             threads: request.run.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
             topK: request.output.topK, threshold: Float(request.output.threshold), window: request.run.window,
             autorotate: request.run.autorotate, start: request.run.start?.value ?? 0,
-            duration: request.run.duration?.value)
+            duration: request.run.duration?.value, inputFormat: request.live.inputFormat,
+            inputOptions: request.live.dictionary, stallTimeout: request.live.stallTimeout,
+            realtime: request.realtime, precision: request.run.precision)
+        StopSignals.install()
         // Reading the list starts before the model loads: the two overlap.
         let feed: AsyncStream<String>
         if let known {
@@ -63,10 +71,12 @@ public enum Batch {
         var labelsKnown = true
         if case .numbered(let reason) = classifier.labelSource, reason != nil { labelsKnown = false }
         let writer = RecordWriter(format: request.output.format, topK: request.output.topK,
-                                  perFrame: request.everyFrame, logits: request.output.logits, labels: labelsKnown)
+                                  perFrame: request.everyFrame, logits: request.output.logits, labels: labelsKnown,
+                                  realtime: request.realtime, precision: classifier.precision.rawValue)
         let failures = await process(feed, classifier: classifier, writer: writer, jobs: jobs,
                                      plotPath: request.plotPath, expected: known?.count, context: request.context)
         if StandardOutput.failure != nil { return }   // runAndExit reports it
+        if let signal = StopSignals.received { throw ExitCode(128 + signal) }
         if failures > 0 { throw ExitCode(ExitStatus.someFailed.rawValue) }
     }
 
@@ -127,9 +137,10 @@ public enum Batch {
             }
             c.onTermination = { _ in task.cancel() }
         }
-        let count = await OrderedOutput.run(items: counted, jobs: jobs, stop: { StandardOutput.failure != nil }) {
+        let stopped: @Sendable () -> Bool = { StandardOutput.failure != nil || InputStop.isRequested }
+        let count = await OrderedOutput.run(items: counted, jobs: jobs, stop: stopped) {
             index, file in
-            if StandardOutput.failure != nil { output.finish(index); return }
+            if stopped() { output.finish(index); return }
             output.emit(index, writer.inputStart(file, position: index))
             var framesWritten = 0
             var track: ProbabilityTrack? = plotPath == nil ? nil : ProbabilityTrack()
@@ -142,7 +153,9 @@ public enum Batch {
                         if StandardOutput.failure != nil { break }   // nowhere to print the rest
                         progress.addFrames(1)
                         if writer.perFrame {
+                            // Out as soon as it exists (when this input is the one being printed).
                             output.emit(index, writer.frame(prediction, file: file, nth: framesWritten))
+                            StandardOutput.flush()
                             framesWritten += 1
                         }
                         track?.append(prediction)
@@ -150,6 +163,10 @@ public enum Batch {
                     result = predictions.classification
                 } else {
                     result = try await classifier.classify(file, onFrame: { progress.addFrames($0) })
+                }
+                if result != nil, let signal = StopSignals.received {
+                    result!.warnings.append("stopped by \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): "
+                                            + "the input was not read to its end")
                 }
                 for w in result?.warnings ?? [] { Diagnostics.shared.warning("\(file): \(w)") }
             } catch {

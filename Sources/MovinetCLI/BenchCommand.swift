@@ -32,6 +32,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Input size (square); default: the model's own.")
     var size: Int?
 
+    @Option(help: ArgumentHelp("Arithmetic: auto runs int8 TFLite files in int8, other models in float; float runs int8 files' weights in float32.",
+                               valueName: "auto|int8|float"))
+    var precision: Precision = .auto
+
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
@@ -56,7 +60,16 @@ struct BenchCommand: ParsableCommand {
             throw ExitCode(ExitStatus.modelLoad.rawValue)
         }
         let side = size ?? net.info.inputSize
-        let runner = try MoViNetRunner(model: net, height: side, width: side, threads: threads)
+        let runner: MoViNetRunner
+        do {
+            runner = try MoViNetRunner(model: net, height: side, width: side, threads: threads, precision: precision)
+        } catch let error as ModelError {
+            Diagnostics.shared.fatal("movinet: \(model ?? random ?? ""): \(error.message)")
+            throw ExitCode(ExitStatus.modelLoad.rawValue)
+        }
+        // The int8 kernels this CPU runs (MOVINET_KERNELS=avx2|portable forces a set), and why.
+        let kernels = runner.precision == .int8 ? KernelSet.selected.rawValue : "float"
+        let cpu = CPUFeatures.current.summary
         let stream = net.info.kind == .stream
         let perCall = stream ? 1 : clipFrames
         var rng = SeededGenerator(seed: 7)
@@ -77,14 +90,15 @@ struct BenchCommand: ParsableCommand {
         let median = times[times.count / 2]
         let fastest = times[0]
         let p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
-        let macs = net.macsPerFrame(height: side, width: side)
+        let macs = runner.precision == .int8 ? net.quantized!.macsPerFrame : net.macsPerFrame(height: side, width: side)
         let fps = 1000 / median
         let gflops = 2 * Double(macs) / (median / 1000) / 1e9
         let name = random.map { "random:\($0)" } ?? model!
         switch format {
         case .text:
             StandardOutput.write("model \(name) (\(net.info.id)-\(net.info.kind.rawValue)), \(side)×\(side), threads \(threads), "
-                + (stream ? "\(calls) frames" : "\(calls) clips of \(clipFrames) frames") + "\n")
+                + (stream ? "\(calls) frames" : "\(calls) clips of \(clipFrames) frames")
+                + ", precision \(runner.precision.rawValue), kernels \(kernels) (cpu: \(cpu))\n")
             if !stream { StandardOutput.write(String(format: "per clip: median %.3f ms\n", median * Double(clipFrames))) }
             StandardOutput.write(String(format: "per frame: median %.3f ms, p90 %.3f ms, min %.3f ms, %.1f frames/s, %.1f GFLOP/s (%.1f M MACs/frame)\n",
                          median, p90, fastest, fps, gflops, Double(macs) / 1e6))
@@ -93,7 +107,8 @@ struct BenchCommand: ParsableCommand {
                 "model": name, "id": net.info.id, "kind": net.info.kind.rawValue, "threads": threads,
                 "frames": stream ? calls : calls * clipFrames, "clip_frames": stream ? 1 : clipFrames, "size": side,
                 "median_ms": median, "p90_ms": p90, "min_ms": fastest, "clip_median_ms": median * Double(perCall),
-                "fps": fps, "gflops": gflops, "macs_per_frame": macs,
+                "fps": fps, "gflops": gflops, "macs_per_frame": macs, "precision": runner.precision.rawValue,
+                "kernels": kernels, "cpu": cpu,
             ]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])
             StandardOutput.write(String(decoding: data, as: UTF8.self) + "\n")

@@ -8,14 +8,20 @@ struct ClassifyCommand: AsyncParsableCommand {
         commandName: "classify",
         abstract: "Print the top labels of each input video, GIF or .npy array.",
         discussion: """
+            'pipe:' reads video bytes from standard input, and network streams, cameras and -f \
+            formats are read as by 'movinet stream' (see its --help). SIGINT or SIGTERM stops \
+            reading: the inputs in progress are classified on the frames read so far.
+
             Exit status: 0 all inputs classified, 1 some inputs failed (the rest were printed), \
-            2 usage error, 3 the model could not be loaded.
+            2 usage error, 3 the model could not be loaded, 4 standard output failed, 130/143 \
+            stopped by SIGINT/SIGTERM.
             """)
 
     @OptionGroup var inputs: InputOptions
     @OptionGroup var model: ModelOptions
     @OptionGroup var sampling: RunOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Live inputs") var live: LiveInputOptions
 
     func validate() throws {
         if output.format.isSubtitles {
@@ -25,7 +31,8 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         Diagnostics.shared.quiet = output.quiet
-        let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil)
+        let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil,
+                                   live: live)
         try await Batch.run(request, model: model)
     }
 }

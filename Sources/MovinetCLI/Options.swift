@@ -1,6 +1,7 @@
 // The option groups `classify` and `stream` share, and the value types they parse.
 
 import ArgumentParser
+import MoViNet
 import Foundation
 
 public enum OutputFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
@@ -102,7 +103,7 @@ public struct StoreOptions: ParsableArguments {
 /// The inputs and how they are spread over jobs and machines.
 public struct InputOptions: ParsableArguments {
     @Argument(help: ArgumentHelp(
-        "Video or GIF files, .npy arrays (T,H,W,3), folders (searched recursively), http(s) URLs, or '-' to read paths from standard input.",
+        "Video or GIF files, .npy arrays (T,H,W,3), folders (searched recursively), URLs (http(s), rtsp, rtmp, udp, srt, tcp), cameras (/dev/video0), 'pipe:' for video bytes on standard input, or '-' to read paths from standard input.",
         valueName: "input"))
     public var inputs: [String] = []
 
@@ -135,6 +136,8 @@ public struct InputOptions: ParsableArguments {
     }
 }
 
+extension Precision: ExpressibleByArgument {}
+
 /// Sampling, preprocessing and compute.
 public struct RunOptions: ParsableArguments {
     @Option(help: "Frames per second to sample (0 keeps every frame).")
@@ -142,6 +145,10 @@ public struct RunOptions: ParsableArguments {
 
     @Option(help: "Threads inside one frame (default: all cores divided by --jobs).")
     public var threads: Int?
+
+    @Option(help: ArgumentHelp("Arithmetic: auto runs int8 TFLite files in int8 (LiteRT's logits), other models in float; float runs int8 files' weights in float32.",
+                               valueName: "auto|int8|float"))
+    public var precision: Precision = .auto
 
     @Option(help: "Square input size in pixels (default: the model's, 172 for A0/A1, 224 for A2).")
     public var size: Int?

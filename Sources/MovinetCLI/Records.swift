@@ -15,6 +15,10 @@ public struct RecordWriter: Sendable {
     /// Whether class names come from a label list; false when the default list could not be had
     /// and classes are named by number (`"labels": false` in every JSON record, a warning in CSV).
     public let labels: Bool
+    /// `stream --realtime`: records say how many sampled frames were skipped (`"skipped"`).
+    public let realtime: Bool
+    /// The arithmetic the model ran in (`int8`, `float`), in input records as `"precision"`.
+    public let precision: String?
 
     /// The version of the JSON record layout, in every JSON record as `"schema"`. Version 1:
     /// `frames` is always the number of frames classified; per-frame lists are `predictions`.
@@ -22,7 +26,10 @@ public struct RecordWriter: Sendable {
     /// The CSV warning of a run without label names.
     static let numberedLabelsWarning = "no label list: classes are numbered"
 
-    public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false, labels: Bool = true) {
+    public init(format: OutputFormat, topK: Int, perFrame: Bool, logits: Bool = false, labels: Bool = true,
+                realtime: Bool = false, precision: String? = nil) {
+        self.realtime = realtime
+        self.precision = precision
         self.format = format
         self.topK = topK
         self.perFrame = perFrame
@@ -37,6 +44,7 @@ public struct RecordWriter: Sendable {
         case .json: return "[\n"
         case .csv:
             var columns = perFrame ? ["file", "frame", "timestamp"] : ["file", "frames"]
+            if realtime { columns.append("skipped") }
             columns += ["error", "warnings"]
             for r in 1...topK { columns += ["label_\(r)", "probability_\(r)"] }
             return CSVText.row(columns)
@@ -67,14 +75,15 @@ public struct RecordWriter: Sendable {
         switch format {
         case .text:
             let labels = r.top.map { "\($0.label) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", ")
-            return String(format: "%6d %9.3fs  ", r.index, r.timestamp) + labels + "\n"
+            let skipped = realtime && r.skipped > 0 ? "  (\(r.skipped) skipped before)" : ""
+            return String(format: "%6d %9.3fs  ", r.index, r.timestamp) + labels + skipped + "\n"
         case .jsonl:
             return "{\(schemaField)\"file\":\(JSONText.string(file)),\(frameFields(r))\(labelsField)}\n"
         case .json:
             return (nth == 0 ? "" : ",") + "\n  {\(frameFields(r))}"
         case .csv:
-            return CSVText.row([file, String(r.index), JSONText.seconds(r.timestamp), "", csvWarnings([])]
-                               + csvLabels(r.top))
+            return CSVText.row([file, String(r.index), JSONText.seconds(r.timestamp)]
+                               + (realtime ? [String(r.skipped)] : []) + ["", csvWarnings([])] + csvLabels(r.top))
 
         case .srt, .vtt:   // subtitles are written by SubtitleFrames, not as records
             return ""
@@ -92,16 +101,18 @@ public struct RecordWriter: Sendable {
             switch format {
             case .json:
                 let close = framesWritten > 0 ? "\n]" : "]"
-                return close + ",\"frames\":\(framesWritten),\"warnings\":\(warningsJSON(warnings))" + labelsField
+                return close + ",\"frames\":\(framesWritten)" + skippedField(result)
+                    + ",\"warnings\":\(warningsJSON(warnings))" + labelsField
                     + (error.map { ",\"error\":\(JSONText.string($0))" } ?? "") + "}"
             case .jsonl:
                 guard error != nil || !warnings.isEmpty else { return "" }
-                return "{\(schemaField)\"file\":\(JSONText.string(file)),\"frames\":\(framesWritten),"
-                    + "\"warnings\":\(warningsJSON(warnings))\(labelsField)"
+                return "{\(schemaField)\"file\":\(JSONText.string(file)),\"frames\":\(framesWritten)"
+                    + skippedField(result) + ",\"warnings\":\(warningsJSON(warnings))\(labelsField)"
                     + (error.map { ",\"error\":\(JSONText.string($0))" } ?? "") + "}\n"
             case .csv:
                 guard error != nil || !warnings.isEmpty else { return "" }
-                return CSVText.row([file, "", "", error ?? "", csvWarnings(warnings)] + csvLabels([]))
+                return CSVText.row([file, "", ""] + (realtime ? [result.map { String($0.skipped) } ?? ""] : [])
+                                   + [error ?? "", csvWarnings(warnings)] + csvLabels([]))
             case .text, .srt, .vtt:
                 return ""
             }
@@ -120,9 +131,11 @@ public struct RecordWriter: Sendable {
             return "  {\(inputFields(file, result: result, error: error, warnings: warnings))}"
         case .csv:
             guard let result else {
-                return CSVText.row([file, "", error ?? "", csvWarnings(warnings)] + csvLabels([]))
+                return CSVText.row([file, ""] + (realtime ? [""] : []) + [error ?? "", csvWarnings(warnings)]
+                                   + csvLabels([]))
             }
-            return CSVText.row([file, String(result.frames), "", csvWarnings(warnings)] + csvLabels(result.top))
+            return CSVText.row([file, String(result.frames)] + (realtime ? [String(result.skipped)] : [])
+                               + ["", csvWarnings(warnings)] + csvLabels(result.top))
         }
     }
 
@@ -138,6 +151,12 @@ public struct RecordWriter: Sendable {
         "[" + logits.map(JSONText.float).joined(separator: ",") + "]"
     }
 
+    /// `,"skipped":n` (`--realtime` only): the input's sampled frames skipped to keep up.
+    private func skippedField(_ result: Classification?) -> String {
+        guard realtime, let result else { return "" }
+        return ",\"skipped\":\(result.skipped)"
+    }
+
     private var schemaField: String { "\"schema\":\(Self.schemaVersion)," }
     private var labelsField: String { labels ? "" : ",\"labels\":false" }
 
@@ -150,7 +169,9 @@ public struct RecordWriter: Sendable {
     }
 
     private func frameFields(_ r: FramePrediction) -> String {
-        var s = "\"frame\":\(r.index),\"timestamp\":\(JSONText.seconds(r.timestamp)),\"top\":\(topJSON(r.top))"
+        var s = "\"frame\":\(r.index),\"timestamp\":\(JSONText.seconds(r.timestamp))"
+        if realtime { s += ",\"skipped\":\(r.skipped)" }
+        s += ",\"top\":\(topJSON(r.top))"
         if logits { s += ",\"logits\":\(logitsJSON(r.logits))" }
         return s
     }
@@ -158,8 +179,9 @@ public struct RecordWriter: Sendable {
     private func inputFields(_ file: String, result: Classification?, error: String?, warnings: [String]) -> String {
         var s = schemaField + "\"file\":\(JSONText.string(file))"
         if let result {
-            s += ",\"frames\":\(result.frames)"
+            s += ",\"frames\":\(result.frames)" + skippedField(result)
             if let w = result.windows { s += ",\"windows\":\(w)" }
+            if let precision { s += ",\"precision\":\(JSONText.string(precision))" }
             s += ",\"top\":\(topJSON(result.top))"
             if logits { s += ",\"logits\":\(logitsJSON(result.logits))" }
         }

@@ -105,6 +105,8 @@ struct SegmentsCommand: AsyncParsableCommand {
 
     @OptionGroup var tuning: ContextTuning
 
+    @OptionGroup(title: "Live inputs") var live: LiveInputOptions
+
     @Option(help: "Output format: text, jsonl, json, csv, srt or vtt (subtitles: one input).")
     var format: OutputFormat = .text
 
@@ -130,7 +132,7 @@ struct SegmentsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let job = SegmentsJob(inputs: inputs, run: sampling, quiet: quiet, verbose: verbose, topK: topK)
+        let job = SegmentsJob(inputs: inputs, run: sampling, quiet: quiet, verbose: verbose, topK: topK, live: live)
         let options = spans.options(context: tuning.options(seconds: context))
         try await job.run(model: model, oneInput: format.isSubtitles || plot != nil) { classifier in
             if classifier.kind != .stream {
@@ -152,6 +154,7 @@ struct SegmentsJob {
     let quiet: Bool
     let verbose: Bool
     let topK: Int
+    var live = LiveInputOptions()
 
     /// Expands the inputs, loads the model, runs `body` over the inputs and sets the exit status.
     func run(model: ModelOptions, oneInput: Bool, check: (VideoClassifier) throws -> Void,
@@ -175,7 +178,9 @@ struct SegmentsJob {
             fps: run.fps, size: run.size, centerCrop: run.centerCrop,
             threads: run.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
             topK: topK, threshold: 0, window: run.window, autorotate: run.autorotate,
-            start: run.start?.value ?? 0, duration: run.duration?.value)
+            start: run.start?.value ?? 0, duration: run.duration?.value, inputFormat: live.inputFormat,
+            inputOptions: live.dictionary, stallTimeout: live.stallTimeout, precision: run.precision)
+        StopSignals.install()
         let feed: AsyncStream<String>
         if let known {
             feed = AsyncStream { c in known.forEach { c.yield($0) }; c.finish() }
@@ -187,6 +192,7 @@ struct SegmentsJob {
         try check(classifier)
         let failures = await body(classifier, feed, known?.count)
         if StandardOutput.failure != nil { return }
+        if let signal = StopSignals.received { throw ExitCode(128 + signal) }
         if failures > 0 { throw ExitCode(ExitStatus.someFailed.rawValue) }
     }
 

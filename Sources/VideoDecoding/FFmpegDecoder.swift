@@ -34,6 +34,8 @@ final class FFmpegDecoder: FrameDecoder {
     /// or the file's when the video is the only stream): a shorter decode means truncation.
     private let trustedDuration: Double?
     private let streamed: Bool                  // read from a pipe (no seeking)
+    private let input: FileInput?               // the pipe, when streamed
+    private let watch: ReadWatch?               // interrupts network reads (stop, stall)
     private var index = 0
     private var draining = false
     private var finished = false
@@ -42,22 +44,42 @@ final class FFmpegDecoder: FrameDecoder {
     private let orientation: Orientation
 
     /// Opens a URL, or a local file when `local` is its path (a lossless name, ``FileNames``).
-    convenience init(url: String, local: String? = nil, path: String, options: DecodingOptions = DecodingOptions()) throws {
-        try self.init(url: url, local: local, io: nil, path: path, options: options)
+    /// `live`: a network stream or device, read with low-latency probing and a stall timeout.
+    convenience init(url: String, local: String? = nil, path: String, options: DecodingOptions = DecodingOptions(),
+                     live: Bool = false) throws {
+        let watch = ReadWatch(stall: options.stallTimeout ?? (live ? LiveInput.defaultNetworkStall : nil))
+        try self.init(url: url, local: local, io: nil, input: nil, watch: watch, path: path, options: options,
+                      live: live)
     }
 
+    /// Reads a byte stream (standard input, `pipe:N`, a FIFO) with low-latency probing.
     convenience init(stream: FileInput, path: String, options: DecodingOptions = DecodingOptions()) throws {
-        try self.init(url: "", local: nil, io: CustomIO(stream, path: path), path: path, options: options)
+        stream.stall = options.stallTimeout.flatMap { $0 > 0 ? $0 : nil }
+        try self.init(url: "", local: nil, io: CustomIO(stream, path: path), input: stream, watch: nil, path: path,
+                      options: options, live: true)
     }
 
-    private init(url: String, local: String?, io: CustomIO?, path: String, options: DecodingOptions) throws {
+    private init(url: String, local: String?, io: CustomIO?, input: FileInput?, watch: ReadWatch?, path: String,
+                 options: DecodingOptions, live: Bool) throws {
         av_log_set_level(AV_LOG_QUIET)
         self.path = path
         streamed = io != nil
-        format = try FormatContext(url: url, local: local, io: io, path: path)
+        self.input = input
+        self.watch = watch
+        let forced = try options.inputFormat.map { try LiveInput.inputFormat($0, path: path) }
+        var formatOptions = live ? LiveInput.lowLatencyOptions : [:]
+        formatOptions.merge(options.inputOptions) { _, given in given }
+        format = try FormatContext(url: url, local: local, io: io, path: path, format: forced, options: formatOptions,
+                                   watch: watch)
         let fmt = format.ctx
         var r = avformat_find_stream_info(fmt, nil)
-        if r < 0 { throw VideoDecodingError.notMedia(path: path) }
+        if r < 0 {
+            if let stop = try Self.interruption(watch: watch, input: input, path: path) { throw stop }
+            if streamed && r != movinet_averror_eof() {
+                throw VideoDecodingError.decodeFailed(path: path, detail: "cannot read the stream: \(avErrorText(r))")
+            }
+            throw VideoDecodingError.notMedia(path: path)
+        }
         var decoder: UnsafePointer<AVCodec>?
         r = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
         if r == movinet_averror_stream_not_found() { throw VideoDecodingError.noVideoStream(path: path) }
@@ -77,7 +99,7 @@ final class FFmpegDecoder: FrameDecoder {
             throw VideoDecodingError.tooLarge(
                 path: path, detail: "\(stream.pointee.nb_frames) frames announced, over \(DecodingLimits.maxFrames)")
         }
-        codec = try CodecContext(codec: decoder, parameters: par, path: path)
+        codec = try CodecContext(codec: decoder, parameters: par, path: path, lowDelay: live)
         packet = try Packet(path: path)
         frame = try Frame(path: path)
         timeBase = stream.pointee.time_base
@@ -203,8 +225,11 @@ final class FFmpegDecoder: FrameDecoder {
     private func feedPacket() throws {
         while true {
             let r = av_read_frame(format.ctx, packet.ptr)
+            if r >= 0 { watch?.touch() }
             if r < 0 {
-                if r != movinet_averror_eof() {
+                if try Self.interruption(watch: watch, input: input, path: path) != nil {
+                    // Stopped on request: the input ends here, its frames so far are still used.
+                } else if r != movinet_averror_eof() {
                     notes.append("read error after frame \(index - 1): \(avErrorText(r)); using the frames before it")
                 }
                 draining = true
@@ -217,6 +242,18 @@ final class FFmpegDecoder: FrameDecoder {
             if s < 0 && s != movinet_averror_eagain() { damage.noteError(avErrorText(s)); continue }
             return
         }
+    }
+
+    /// Why reading was cut short, if it was: nil when it was not, an error to throw when it stalled
+    /// (thrown here), or `.stopped` as a value when a stop was requested (the input just ends).
+    private static func interruption(watch: ReadWatch?, input: FileInput?, path: String) throws -> VideoDecodingError? {
+        if watch?.reason == .stalled || input?.stalled == true {
+            throw watch?.stallError(path: path) ?? ReadWatch(stall: input?.stall).stallError(path: path)
+        }
+        if watch?.reason == .stopped || input?.stopped == true {
+            return VideoDecodingError.decodeFailed(path: path, detail: "stopped before the video could be read")
+        }
+        return nil
     }
 
     private func finish() throws -> HeldFrame? {
@@ -233,6 +270,9 @@ final class FFmpegDecoder: FrameDecoder {
         if index == 0 {
             if let first = damage.firstError {
                 throw VideoDecodingError.decodeFailed(path: path, detail: "no frame decoded (\(first))")
+            }
+            if InputStop.isRequested {
+                throw VideoDecodingError.decodeFailed(path: path, detail: "stopped before the first frame")
             }
             if streamed && info.container.hasPrefix("mov") {
                 throw VideoDecodingError.decodeFailed(

@@ -13,20 +13,35 @@ func avErrorText(_ code: Int32) -> String {
 final class FormatContext {
     let ctx: UnsafeMutablePointer<AVFormatContext>
     private let io: CustomIO?   // must outlive ctx, which reads through it
+    private let watch: ReadWatch?   // the interrupt callback's opaque pointer, likewise
 
     /// Opens `url`, or the local file `local` (a lossless name, ``FileNames``) when given.
-    init(url: String, local: String? = nil, io: CustomIO?, path: String) throws {
+    /// `format` forces a demuxer or device (`-f`), `options` are demuxer and protocol options
+    /// (`probesize`, `rtsp_transport`, …), and `watch` may interrupt blocking reads.
+    init(url: String, local: String? = nil, io: CustomIO?, path: String,
+         format: UnsafePointer<AVInputFormat>? = nil, options: [String: String] = [:], watch: ReadWatch? = nil) throws {
         var c: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         guard c != nil else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
         if let io {
             c!.pointee.pb = io.ctx
             c!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
         }
+        if let watch {
+            c!.pointee.interrupt_callback = AVIOInterruptCB(
+                callback: ReadWatch.callback, opaque: Unmanaged.passUnretained(watch).toOpaque())
+        }
+        var dictionary: OpaquePointer?
+        for (key, value) in options.sorted(by: { $0.key < $1.key }) { av_dict_set(&dictionary, key, value, 0) }
+        defer { av_dict_free(&dictionary) }
         // On failure avformat_open_input frees the context (never a custom pb). A local file goes
         // through the file: protocol with its bytes as they are, so that neither a colon in its
         // name nor bytes that are not UTF-8 are misread.
-        let r = FileNames.withCPath(local.map { "file:" + $0 } ?? url) { avformat_open_input(&c, $0, nil, nil) }
+        let r = FileNames.withCPath(local.map { "file:" + $0 } ?? url) { avformat_open_input(&c, $0, format, &dictionary) }
         if r < 0 || c == nil {
+            if let reason = watch?.reason {
+                if reason == .stalled { throw watch!.stallError(path: path) }
+                throw VideoDecodingError.decodeFailed(path: path, detail: "stopped before the video could be read")
+            }
             if r == movinet_averror_invaliddata() {
                 if io == nil, let name = FormatContext.probeByContent(local ?? url) {
                     throw VideoDecodingError.decodeFailed(
@@ -45,8 +60,16 @@ final class FormatContext {
             if r == movinet_averror(EACCES) { throw VideoDecodingError.permissionDenied(path: path) }
             throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(avErrorText(r))")
         }
+        if let unused = dictionary, let entry = av_dict_get(unused, "", nil, AV_DICT_IGNORE_SUFFIX) {
+            let name = String(cString: entry.pointee.key)
+            avformat_close_input(&c)
+            throw VideoDecodingError.decodeFailed(
+                path: path, detail: "option '\(name)' is not an option of this input's format or protocol")
+        }
         ctx = c!
         self.io = io
+        self.watch = watch
+        watch?.pb = c!.pointee.pb
     }
 
     deinit {
@@ -80,7 +103,10 @@ final class FormatContext {
 final class CodecContext {
     let ctx: UnsafeMutablePointer<AVCodecContext>
 
-    init(codec: UnsafePointer<AVCodec>, parameters: UnsafePointer<AVCodecParameters>, path: String) throws {
+    /// `lowDelay`: a live input; frames leave the decoder as soon as they are complete (slice
+    /// threads instead of frame threads, which hold back one frame per thread).
+    init(codec: UnsafePointer<AVCodec>, parameters: UnsafePointer<AVCodecParameters>, path: String,
+         lowDelay: Bool = false) throws {
         guard let c = avcodec_alloc_context3(codec) else {
             throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
         }
@@ -88,6 +114,7 @@ final class CodecContext {
         var r = avcodec_parameters_to_context(c, parameters)
         if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "bad codec parameters: \(avErrorText(r))") }
         c.pointee.thread_count = 0   // as many threads as cores, like the ffmpeg CLI
+        if lowDelay { c.pointee.thread_type = FF_THREAD_SLICE }
         r = avcodec_open2(c, codec, nil)
         if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open decoder: \(avErrorText(r))") }
     }

@@ -131,10 +131,16 @@ public final class VideoSource {
     private static func isGIF(_ prefix: [UInt8]) -> Bool { gifMagic.contains(Array(prefix.prefix(6))) }
 
     private static func open(_ path: String, options: DecodingOptions) throws -> FrameDecoder {
-        if path == "-" { return try openStandardInput(options: options) }
+        if let fd = LiveInput.pipeDescriptor(path) {
+            return try openStream(FileInput(fd: fd, owned: false), path: path, options: options)
+        }
+        // A forced format (`-f v4l2 /dev/video0`, `-f lavfi testsrc2`) takes the argument as FFmpeg does.
+        if options.inputFormat != nil {
+            return try FFmpegDecoder(url: path, path: path, options: options, live: true)
+        }
         if let local = localPath(path) { return try openFile(local, path: path, options: options) }
         // A URL: FFmpeg opens it; when its probe says GIF, the bytes go to giflib instead.
-        let ff = try FFmpegDecoder(url: path, path: path, options: options)
+        let ff = try FFmpegDecoder(url: path, path: path, options: options, live: LiveInput.isNetwork(path))
         if ff.isGIF {
             let bytes = try FFmpegDecoder.readAll(url: path, path: path)
             if isGIF(bytes) { return try GIFDecoder(input: .memory(MemoryReader(bytes)), path: path, start: options.start) }
@@ -163,6 +169,11 @@ public final class VideoSource {
             }
         }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw VideoDecodingError.isDirectory(path: path) }
+        if LiveInput.isV4L2(st) {
+            var camera = options
+            camera.inputFormat = "v4l2"
+            return try FFmpegDecoder(url: file, path: path, options: camera, live: true)
+        }
         let fd = posixOpen(file, O_RDONLY)
         if fd < 0 {
             if errno == EACCES || errno == EPERM { throw VideoDecodingError.permissionDenied(path: path) }
@@ -179,18 +190,31 @@ public final class VideoSource {
                                   start: options.start)
         }
         if regular { return try FFmpegDecoder(url: file, local: file, path: path, options: options) }
-        // A FIFO (`<(…)`, `mkfifo`) or device: read as a stream, never opened twice.
-        return try FFmpegDecoder(stream: input, path: path, options: options)
+        // A FIFO (`<(…)`, `mkfifo`, `/dev/stdin` on a pipe) or device: read as a stream, never
+        // opened twice.
+        return try openStream(input, path: path, options: options)
     }
 
-    private static func openStandardInput(options: DecodingOptions) throws -> FrameDecoder {
-        let path = "-"
-        let input = FileInput(fd: 0, owned: false)
+    /// A byte stream that cannot seek (standard input, `pipe:N`, a FIFO): a GIF is read whole
+    /// (giflib needs all of it), an MP4 must have its index first, anything else is demuxed as
+    /// it arrives.
+    private static func openStream(_ input: FileInput, path: String, options: DecodingOptions) throws
+        -> FrameDecoder {
+        input.stall = options.stallTimeout.flatMap { $0 > 0 ? $0 : nil }
         let prefix = input.readPrefix(6)
-        if prefix.isEmpty { throw VideoDecodingError.empty(path: path) }
+        if input.stalled { throw ReadWatch(stall: input.stall).stallError(path: path) }
+        if prefix.isEmpty {
+            if input.readFailed {
+                throw VideoDecodingError.decodeFailed(path: path, detail: "cannot read: \(errnoText())")
+            }
+            throw VideoDecodingError.empty(path: path)
+        }
         if isGIF(prefix) {
             return try GIFDecoder(input: .memory(MemoryReader(input.readRest(path: path))), path: path,
                                   start: options.start)
+        }
+        if MP4Layout.check(more: { input.readPrefix($0) }) == .indexAtEnd {
+            throw MP4Layout.indexAtEndError(path: path)
         }
         return try FFmpegDecoder(stream: input, path: path, options: options)
     }
@@ -209,18 +233,54 @@ final class FileInput {
     init(fd: Int32, owned: Bool) { self.fd = fd; self.owned = owned }
     deinit { if owned { close(fd) } }
 
-    /// Reads up to n bytes (fewer only at the end of input) and keeps them to be served again.
+    /// Seconds without data after which a read fails (``stalled``); nil: wait for ever.
+    var stall: Double?
+    /// A read waited ``stall`` seconds without data.
+    private(set) var stalled = false
+    /// A read ended early because ``InputStop`` was requested.
+    private(set) var stopped = false
+    /// A read failed (errno says why).
+    private(set) var readFailed = false
+    private var lastData = ReadWatch.now()
+
+    /// Makes the kept prefix at least n bytes long (fewer only at the end of input, or when it was
+    /// stopped or stalled) and returns it; it is served again first.
     func readPrefix(_ n: Int) -> [UInt8] {
-        var buf = [UInt8](repeating: 0, count: n)
+        let want = max(0, n - prefix.count)
+        var buf = [UInt8](repeating: 0, count: want)
         var got = 0
-        while got < n {
-            let r = buf.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + got, n - got) }
-            if r < 0 && errno == EINTR { continue }
+        while got < want {
+            let r = buf.withUnsafeMutableBytes { readSome($0.baseAddress! + got, want - got) }
             if r <= 0 { break }
             got += r
         }
-        prefix = Array(buf[..<got])
+        prefix += buf[..<got]
         return prefix
+    }
+
+    /// One read(2) once data is there, polling meanwhile for a stop request and the stall
+    /// timeout (so a silent pipe can still be ended); 0 at the end or on a stop, -1 on an error
+    /// or a stall.
+    private func readSome(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            if InputStop.isRequested { stopped = true; return 0 }
+            let ready = poll(&waiting, 1, 100)
+            if ready < 0 && errno != EINTR { break }   // not pollable: just read
+            if ready > 0 { break }
+            if let stall, Double(ReadWatch.now() - lastData) / 1e9 >= stall {
+                stalled = true
+                errno = ETIMEDOUT
+                return -1
+            }
+        }
+        while true {
+            let r = posixRead(fd, buffer, count)
+            if r < 0 && errno == EINTR { continue }
+            if r > 0 { lastData = ReadWatch.now() }
+            if r < 0 { readFailed = true }
+            return r
+        }
     }
 
     /// Serves the kept prefix, then the descriptor. 0 at the end, -1 on a read error.
@@ -231,11 +291,7 @@ final class FileInput {
             prefixServed += n
             return n
         }
-        while true {
-            let r = posixRead(fd, buffer, count)
-            if r < 0 && errno == EINTR { continue }
-            return r
-        }
+        return readSome(buffer, count)
     }
 
     /// Everything (prefix included) up to the end of input.

@@ -37,12 +37,28 @@ public struct DecodingOptions: Sendable, Equatable {
     public var start: Double
     /// Seconds decoded from `start`; nil: to the end.
     public var duration: Double?
+    /// The FFmpeg demuxer or capture device to read the input with (`ffmpeg -f`: `v4l2`, `lavfi`,
+    /// `mpegts`, …); nil: recognised by content. With a format the input is handed to FFmpeg as it
+    /// is (a device path, a `lavfi` graph, a URL), except `pipe:` and `pipe:N`.
+    public var inputFormat: String?
+    /// Options of the demuxer and protocol, as `ffmpeg` takes them before `-i`
+    /// (`rtsp_transport=tcp`, `video_size=640x480`, `listen=1`, …). They override the low-latency
+    /// probing options of live inputs (`probesize`, `analyzeduration`, `fpsprobesize`). An option
+    /// the input does not use is an error.
+    public var inputOptions: [String: String]
+    /// Seconds without data after which a live input ends with an error; nil: 10 s for network
+    /// streams and none for pipes; 0: wait for ever.
+    public var stallTimeout: Double?
 
-    /// The defaults: frames turned upright, the whole video.
-    public init(autorotate: Bool = true, start: Double = 0, duration: Double? = nil) {
+    /// The defaults: frames turned upright, the whole video, the format recognised by content.
+    public init(autorotate: Bool = true, start: Double = 0, duration: Double? = nil, inputFormat: String? = nil,
+                inputOptions: [String: String] = [:], stallTimeout: Double? = nil) {
         self.autorotate = autorotate
         self.start = start
         self.duration = duration
+        self.inputFormat = inputFormat
+        self.inputOptions = inputOptions
+        self.stallTimeout = stallTimeout
     }
 
     /// Where the span ends, in seconds from the start of the video (infinity without a duration).

@@ -24,7 +24,7 @@ final class RealWeightsTests: XCTestCase {
             let n = 172 * 172 * 3
             let frames = bytes.count / n
             XCTAssertEqual(reference.count, frames * 600)
-            let runner = try MoViNetRunner(model: model, height: 172, width: 172)
+            let runner = try MoViNetRunner(model: model, height: 172, width: 172, precision: .float)
             var worst: Float = 0
             var last: [Float] = []
             for t in 0..<frames {

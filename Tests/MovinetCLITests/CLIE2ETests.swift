@@ -141,7 +141,8 @@ final class CLIE2ETests: XCTestCase {
         XCTAssertEqual(everyTwo.stdout, everyOne.stdout)
     }
 
-    /// The reference model-input frames fed as a .npy array give the float reference's logits.
+    /// The reference model-input frames fed as a .npy array give the float reference's logits
+    /// (`--precision float`; the int8 default is checked against LiteRT in PrecisionCLITests).
     func testNpyInputMatchesTheReferenceLogitsFrameByFrame() throws {
         guard let frames = try SharedFiles.url("reference/jumpingjack.gif.frames172.u8"),
               let logitsURL = try SharedFiles.url("reference/jumpingjack.gif.float_dequant_a0_stream_int8.logits.f32")
@@ -153,7 +154,8 @@ final class CLIE2ETests: XCTestCase {
         npy += try Data(contentsOf: frames)
         let npyURL = try temporaryDirectory(self).appendingPathComponent("jj.npy")
         try npy.write(to: npyURL)
-        let r = try Binary.run(["stream", "--every-frame", "--format", "jsonl", "--logits", npyURL.path], environment: env)
+        let r = try Binary.run(["stream", "--every-frame", "--format", "jsonl", "--logits", "--precision", "float", npyURL.path],
+                               environment: env)
         XCTAssertEqual(r.status, 0, r.stderr)
         let rows = try jsonLines(r.stdout)
         XCTAssertEqual(rows.count, 13)

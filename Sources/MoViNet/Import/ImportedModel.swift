@@ -42,14 +42,21 @@ public struct ImportedModel: Sendable {
     public var flavour: Flavour?
     /// A fixed spatial input size if the artifact has one (TFLite files are exported for one size).
     public var inputSize: Int?
+    /// The int8 execution plan of a TFLite file whose activations are quantized (nil otherwise).
+    public var quantized: QuantizedProgram?
+    /// Why a file with int8 activations has no int8 plan (an operator the plan cannot execute).
+    public var quantizedUnavailable: String?
 
     public init(source: String, format: ModelFormat, tensors: [String: Tensor],
-                flavour: Flavour? = nil, inputSize: Int? = nil) {
+                flavour: Flavour? = nil, inputSize: Int? = nil, quantized: QuantizedProgram? = nil,
+                quantizedUnavailable: String? = nil) {
         self.source = source
         self.format = format
         self.tensors = tensors
         self.flavour = flavour
         self.inputSize = inputSize
+        self.quantized = quantized
+        self.quantizedUnavailable = quantizedUnavailable
     }
 }
 

@@ -61,8 +61,17 @@ public enum TFLiteImporter {
         let flavour = try graph.inferFlavour(&mapping)
         try foldHeadMeanScale(graph, &mapping)
         let size = try inputSize(graph)
+        // Files that quantize their activations also get the int8 plan that executes them as LiteRT does.
+        var quantized: QuantizedProgram?, unavailable: String?
+        if QuantizedProgram.quantizesActivations(graph.model) {
+            do {
+                quantized = try QuantizedProgram(model: graph.model)
+            } catch let error as FlatBufferError {
+                unavailable = error.message
+            }
+        }
         return ImportedModel(source: path, format: .tflite, tensors: mapping.tensors, flavour: flavour,
-                             inputSize: size)
+                             inputSize: size, quantized: quantized, quantizedUnavailable: unavailable)
     }
 
     /// The head's spatial mean is SUM over (H, W) times a stored 1/(H·W). Float16 files keep that

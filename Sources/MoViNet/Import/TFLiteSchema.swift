@@ -78,6 +78,8 @@ struct TFLiteModel {
     var bytes: FlatBuffer
     /// Signature input name → tensor index (first signature of the first subgraph), if any.
     var signatureInputs: [String: Int] = [:]
+    /// Signature output name → tensor index (same signature).
+    var signatureOutputs: [String: Int] = [:]
 
     static let maxTensors = 1 << 20
 
@@ -225,6 +227,13 @@ struct TFLiteModel {
                     throw FlatBufferError(message: "a signature input refers to tensor \(index) of \(tensors.count)")
                 }
                 signatureInputs[try map.string(0) ?? ""] = index
+            }
+            for map in try signature.tables(1) {
+                let index = Int(try map.u32(1))
+                guard index < tensors.count else {
+                    throw FlatBufferError(message: "a signature output refers to tensor \(index) of \(tensors.count)")
+                }
+                signatureOutputs[try map.string(0) ?? ""] = index
             }
         }
         self.subgraph = TFLiteSubgraph(

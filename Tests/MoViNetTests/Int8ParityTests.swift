@@ -1,0 +1,66 @@
+// The int8 path on the TF Hub A0 stream int8 TFLite file: per-frame logits equal to LiteRT's
+// (XNNPACK) int8 execution, bit for bit, on the three shared samples fed as exact tensors.
+
+import Foundation
+import MoViNet
+import TestSupport
+import XCTest
+
+final class Int8ParityTests: XCTestCase {
+    func load() throws -> MoViNetModel {
+        guard let url = try SharedFiles.url("models/movinet_a0_stream_int8.tflite") else {
+            throw XCTSkip("int8 model not available")
+        }
+        return try MoViNetModel(path: url.path)
+    }
+
+    func testLogitsEqualLiteRT() throws {
+        let model = try load()
+        XCTAssertNotNil(model.quantized, model.quantizedUnavailable ?? "")
+        XCTAssertEqual(try model.resolve(.auto), .int8)
+        // Both kernel sets (the AVX2 one and the portable fallback), one and two threads.
+        for (threads, kernels) in [(1, KernelSet.selected), (2, KernelSet.selected), (1, KernelSet.portable)] {
+            let runner = try MoViNetRunner(model: model, height: 172, width: 172, threads: threads, kernels: kernels)
+            XCTAssertEqual(runner.precision, .int8)
+            var compared = 0
+            for sample in ["jumpingjack.gif", "carving_ice.mp4", "mmaction2_demo.mp4"] {
+                guard let framesURL = try SharedFiles.url("reference/\(sample).frames172.u8"),
+                      let logitsURL = try SharedFiles.url("reference/\(sample).litert_a0_stream_int8.logits.f32")
+                else { throw XCTSkip("reference files not available") }
+                let bytes = [UInt8](try Data(contentsOf: framesURL))
+                let reference = try Data(contentsOf: logitsURL).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                let n = 172 * 172 * 3
+                let frames = bytes.count / n
+                XCTAssertEqual(reference.count, frames * 600)
+                runner.reset()
+                var differing = 0
+                for t in 0..<frames {
+                    let frame = bytes[(t * n)..<((t + 1) * n)].map { Float($0) / 255 }
+                    let got = frame.withUnsafeBufferPointer { runner.step($0) }
+                    let want = Array(reference[(t * 600)..<((t + 1) * 600)])
+                    differing += zip(got, want).filter { $0 != $1 }.count
+                    XCTAssertEqual(topK(got, k: 1)[0].index, topK(want, k: 1)[0].index, "\(sample) frame \(t)")
+                    compared += 600
+                }
+                XCTAssertEqual(differing, 0, "\(sample), \(threads) thread(s), \(kernels): logits differing from LiteRT's")
+            }
+            XCTAssertEqual(compared, 51_000)
+        }
+    }
+
+    func testPrecisionChoices() throws {
+        let model = try load()
+        XCTAssertEqual(try model.resolve(.float), .float)
+        XCTAssertThrowsError(try MoViNetRunner(model: model, height: 160, width: 160, precision: .int8)) { error in
+            XCTAssertTrue("\(error)".contains("172×172"), "\(error)")
+        }
+        // Other sizes still run in float.
+        XCTAssertEqual(try MoViNetRunner(model: model, height: 160, width: 160, precision: .float).precision, .float)
+        let float = try MoViNetModel(try RandomWeights.model(id: "a0-stream"))
+        XCTAssertNil(float.quantized)
+        XCTAssertEqual(try float.resolve(.auto), .float)
+        XCTAssertThrowsError(try float.resolve(.int8)) { error in
+            XCTAssertTrue("\(error)".contains("no int8 activations"), "\(error)")
+        }
+    }
+}
