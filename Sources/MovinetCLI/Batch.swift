@@ -14,6 +14,8 @@ public struct BatchRequest {
     public var output: OutputOptions
     public var everyFrame: Bool
     public var plotPath: String?
+    /// A bounded context for the per-frame predictions (`--context`); nil: one run per input.
+    public var context: ContextOptions? = nil
     /// How live inputs are opened (`-f`, `--input-option`, `--stall-timeout`).
     public var live = LiveInputOptions()
     /// `stream --realtime`: skip sampled frames rather than fall behind a live input.
@@ -72,7 +74,7 @@ public enum Batch {
                                   perFrame: request.everyFrame, logits: request.output.logits, labels: labelsKnown,
                                   realtime: request.realtime, precision: classifier.precision.rawValue)
         let failures = await process(feed, classifier: classifier, writer: writer, jobs: jobs,
-                                     plotPath: request.plotPath, expected: known?.count)
+                                     plotPath: request.plotPath, expected: known?.count, context: request.context)
         if StandardOutput.failure != nil { return }   // runAndExit reports it
         if let signal = StopSignals.received { throw ExitCode(128 + signal) }
         if failures > 0 { throw ExitCode(ExitStatus.someFailed.rawValue) }
@@ -118,7 +120,8 @@ public enum Batch {
     /// how many failed. Stops taking inputs once standard output has failed. With `--plot -` the
     /// plot is what goes to standard output, so the records do not.
     public static func process(_ feed: AsyncStream<String>, classifier: VideoClassifier, writer: RecordWriter,
-                               jobs: Int, plotPath: String?, expected: Int?) async -> Int {
+                               jobs: Int, plotPath: String?, expected: Int?,
+                               context: ContextOptions? = nil) async -> Int {
         let recordsOut = plotPath != "-"
         let output = OrderedOutput { text in if recordsOut { StandardOutput.write(text) } }
         let progress = ProgressBar(totalFiles: expected ?? 0)
@@ -145,7 +148,7 @@ public enum Batch {
             var message: String?
             do {
                 if writer.perFrame || track != nil {
-                    let predictions = classifier.stream(file)
+                    let predictions = context.map { classifier.stream(file, context: $0) } ?? classifier.stream(file)
                     for try await prediction in predictions {
                         if StandardOutput.failure != nil { break }   // nowhere to print the rest
                         progress.addFrames(1)
@@ -175,7 +178,9 @@ public enum Batch {
             if let plotPath, let track, result != nil {
                 do {
                     let svg = SVGPlot.render(track, labels: classifier.labels, classes: writer.topK,
-                                             title: (file as NSString).lastPathComponent)
+                                             title: (file as NSString).lastPathComponent,
+                                             spans: SpanDetector.spans(of: track, labels: classifier.labels,
+                                                                       frameDuration: classifier.frameDuration))
                     try FileOutput.write(svg, to: plotPath)
                 } catch {
                     Diagnostics.shared.inputError(plotPath == "-" ? "standard output" : plotPath,

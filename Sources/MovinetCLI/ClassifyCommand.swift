@@ -23,6 +23,12 @@ struct ClassifyCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup(title: "Live inputs") var live: LiveInputOptions
 
+    func validate() throws {
+        if output.format.isSubtitles {
+            throw ValidationError("--format \(output.format) is for 'segments' and 'stream --every-frame'")
+        }
+    }
+
     func run() async throws {
         Diagnostics.shared.quiet = output.quiet
         let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: false, plotPath: nil,

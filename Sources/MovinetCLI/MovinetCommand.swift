@@ -18,7 +18,7 @@ public struct MovinetCommand: AsyncParsableCommand {
         commandName: "movinet",
         abstract: "Classify the actions in videos and GIFs with MoViNet (Kinetics-600), on the CPU.",
         version: "0.1.0",
-        subcommands: [ClassifyCommand.self, StreamCommand.self, InspectCommand.self, BenchCommand.self,
+        subcommands: [ClassifyCommand.self, StreamCommand.self, SegmentsCommand.self, InspectCommand.self, BenchCommand.self,
                       ModelsCommand.self])
 
     public init() {}

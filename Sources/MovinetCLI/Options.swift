@@ -6,6 +6,11 @@ import Foundation
 
 public enum OutputFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
     case text, json, jsonl, csv
+    /// Subtitles: `segments` (one cue per span) and `stream --every-frame` (one cue per frame).
+    case srt, vtt
+
+    /// Whether the format is a subtitle file rather than records.
+    public var isSubtitles: Bool { self == .srt || self == .vtt }
 }
 
 /// `--shard K/N`: input i (0-based, after expansion) belongs to shard (i mod N) + 1.

@@ -48,7 +48,7 @@ public struct RecordWriter: Sendable {
             columns += ["error", "warnings"]
             for r in 1...topK { columns += ["label_\(r)", "probability_\(r)"] }
             return CSVText.row(columns)
-        case .text, .jsonl: return ""
+        case .text, .jsonl, .srt, .vtt: return ""
         }
     }
 
@@ -84,6 +84,9 @@ public struct RecordWriter: Sendable {
         case .csv:
             return CSVText.row([file, String(r.index), JSONText.seconds(r.timestamp)]
                                + (realtime ? [String(r.skipped)] : []) + ["", csvWarnings([])] + csvLabels(r.top))
+
+        case .srt, .vtt:   // subtitles are written by SubtitleFrames, not as records
+            return ""
         }
     }
 
@@ -110,11 +113,13 @@ public struct RecordWriter: Sendable {
                 guard error != nil || !warnings.isEmpty else { return "" }
                 return CSVText.row([file, "", ""] + (realtime ? [result.map { String($0.skipped) } ?? ""] : [])
                                    + [error ?? "", csvWarnings(warnings)] + csvLabels([]))
-            case .text:
+            case .text, .srt, .vtt:
                 return ""
             }
         }
         switch format {
+        case .srt, .vtt:
+            return ""
         case .text:
             guard let result else { return "" }
             var out = file + "\n"

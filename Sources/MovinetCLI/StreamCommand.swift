@@ -2,6 +2,7 @@
 // of the top classes over time with --plot.
 
 import ArgumentParser
+import MoViNetKit
 
 struct StreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,10 @@ struct StreamCommand: AsyncParsableCommand {
         discussion: """
             Without --every-frame, prints one result per input (after its last sampled frame). \
             With --every-frame each record (text, jsonl, csv) is written and flushed as soon as \
-            its frame is classified; json is one document, complete only at the end.
+            its frame is classified; json is one document, complete only at the end. A stream \
+            model's head averages over every frame since the start, so later actions in a long \
+            video barely show; --context SECONDS bounds how far back each prediction looks. \
+            --every-frame --format srt|vtt writes one subtitle cue per frame with its top label.
 
             Live inputs: 'pipe:' (or 'pipe:N' for file descriptor N, or /dev/stdin) reads video \
             bytes from standard input (GIF, Matroska/WebM, MPEG-TS, FLV, NUT, MP4 with its index \
@@ -41,20 +45,45 @@ struct StreamCommand: AsyncParsableCommand {
                                valueName: "file.svg"))
     var plot: String?
 
+    @Option(help: ArgumentHelp("Each prediction looks back only about this far (stream runners reset every this many seconds; default: everything since the start).",
+                               valueName: "seconds"))
+    var context: Double?
+
+    @OptionGroup var tuning: ContextTuning
+
     func validate() throws {
         if let plot, plot.isEmpty { throw ValidationError("--plot needs a file name") }
+        if let context { try tuning.check(seconds: context) }
+        if realtime && (context != nil || output.format.isSubtitles) {
+            throw ValidationError("--realtime cannot be combined with --context or subtitle output")
+        }
+        if output.format.isSubtitles && (!everyFrame || plot != nil) {
+            throw ValidationError("--format \(output.format) needs --every-frame and no --plot (one cue per frame)")
+        }
     }
 
     func run() async throws {
         Diagnostics.shared.quiet = output.quiet
-        let request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: everyFrame, plotPath: plot,
-                                   live: live, realtime: realtime)
-        try await Batch.run(request, model: model) { classifier in
+        let contextOptions = context.map { tuning.options(seconds: $0) }
+        let refuseBase = { (classifier: VideoClassifier) throws in
             if classifier.kind != .stream {
                 Diagnostics.shared.fatal(
                     "movinet: \(model.model): is a base model; 'stream' needs a stream model (e.g. a0-stream-int8)")
                 throw ExitCode(ExitStatus.usage.rawValue)
             }
         }
+        if output.format.isSubtitles {
+            let job = SegmentsJob(inputs: inputs, run: sampling, quiet: output.quiet, verbose: output.verbose,
+                                  topK: output.topK, live: live)
+            try await job.run(model: model, oneInput: true, check: refuseBase) { classifier, feed, expected in
+                await job.subtitleFrames(feed, classifier: classifier, context: contextOptions, format: output.format,
+                                         expected: expected)
+            }
+            return
+        }
+        var request = BatchRequest(inputs: inputs, run: sampling, output: output, everyFrame: everyFrame, plotPath: plot,
+                                   live: live, realtime: realtime)
+        request.context = contextOptions
+        try await Batch.run(request, model: model, check: refuseBase)
     }
 }

@@ -57,8 +57,8 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 3)
         XCTAssertTrue(svg.contains("class &lt;2&gt; &amp; co"))
-        XCTAssertTrue(svg.contains(">time (s)<") && svg.contains(">probability<"))
-        XCTAssertTrue(svg.contains(">3.5<") && svg.contains(">4<"), "x ticks every 0.5 s up to 4 s")
+        XCTAssertTrue(svg.contains(">time (m:ss)<") && svg.contains(">probability<"))
+        XCTAssertTrue(svg.contains(">0:03.5<") && svg.contains(">0:04.0<"), "x ticks every 0.5 s up to 4 s, in m:ss")
     }
 
     func testRendersToPNG() throws {
