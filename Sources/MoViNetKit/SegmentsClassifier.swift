@@ -80,7 +80,8 @@ extension VideoClassifier {
         var runners: [MoViNetRunner] = []
         do {
             for _ in 0..<context.runners {
-                runners.append(try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads))
+                runners.append(try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads,
+                                                 precision: precision))
             }
         } catch {
             throw .model(error, subject: modelName)

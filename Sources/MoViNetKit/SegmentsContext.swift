@@ -37,7 +37,7 @@ public struct ContextOptions: Sendable, Equatable {
     public var combination: Combination
 
     /// A context with the given values; the defaults are the CLI's.
-    public init(seconds: Double = 1.6, runners: Int = 4, warmUp: Double? = nil, combination: Combination = .freshest) {
+    public init(seconds: Double = 1.6, runners: Int = 8, warmUp: Double? = nil, combination: Combination = .freshest) {
         self.seconds = seconds
         self.runners = runners
         self.warmUp = warmUp

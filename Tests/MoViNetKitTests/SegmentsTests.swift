@@ -199,6 +199,28 @@ final class BoundedContextTests: XCTestCase {
 }
 
 final class GluedSegmentsTests: XCTestCase {
+    /// The context's runners run in the classifier's precision: with one runner that is never
+    /// reset, `--context` gives the plain stream's logits, in int8 and in float alike (they once
+    /// ran int8 whatever `--precision` said).
+    func testContextRunnersHonourThePrecision() async throws {
+        guard let model = try SharedFiles.url("models/movinet_a0_stream_int8.tflite"),
+              let gif = try SharedFiles.url("samples/jumpingjack.gif") else { throw XCTSkip("no shared model") }
+        var last: [Precision: [Float]] = [:]
+        for precision in [Precision.int8, .float] {
+            let c = try VideoClassifier(model: model.path, options: ClassifierOptions(threads: 1, precision: precision))
+            XCTAssertEqual(c.precision, precision)
+            var plain: [[Float]] = [], bounded: [[Float]] = []
+            for try await p in c.stream(gif.path) { plain.append(p.logits) }
+            for try await p in c.stream(gif.path, context: ContextOptions(seconds: 1000, runners: 1)) {
+                bounded.append(p.logits)
+            }
+            XCTAssertEqual(bounded.count, plain.count)
+            XCTAssertEqual(bounded, plain, "\(precision)")
+            last[precision] = plain.last
+        }
+        XCTAssertNotEqual(last[.int8], last[.float], "int8 and float logits are expected to differ somewhere")
+    }
+
     /// The done-when check of issue 13: on the three samples glued together, the default options
     /// give, in order, spans of the three actions, each boundary within 1.0 s of the true cut, and
     /// no other span longer than 1 s. The 1.0 s is the issue's bound; causal detection is late by
