@@ -7,7 +7,7 @@ import MoViNet
 extension VideoClassifier {
     /// The prediction after every sampled frame of `input`, each looking back only about
     /// `context.seconds` (see ``ContextOptions``), as an AsyncSequence computed on a thread of its
-    /// own with back-pressure, like ``stream(_:bufferLimit:)``. Stream models only; a base model's
+    /// own with back-pressure, like ``stream(_:bufferLimit:)-(String,_)``. Stream models only; a base model's
     /// sequence throws ``MoViNetKitError/invalidRequest(_:)``.
     ///
     /// - Parameters:
