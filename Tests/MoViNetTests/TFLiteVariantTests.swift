@@ -7,7 +7,12 @@
 // * every variant: LiteRT on the file's float twin — the same graph with its quantized constants
 //   dequantized and its activations in float32, a float execution of the file's own weights, which
 //   is what this engine computes (≤ 1e-4 relative) — and LiteRT's top-1 on the file itself on
-//   every frame.
+//   every frame where LiteRT's execution of the file and the float twin agree on it. Where the two
+//   references disagree, the int8 arithmetic the file prescribes has lost the result (A0's old-
+//   quantizer export gives the head's SUM over 6×6 positions its input's int8 scale, so the sum
+//   saturates at 127 quanta and LiteRT's logits are 0.85 relative away from Keras'): no float
+//   execution can match LiteRT there, so the top-1 must be the float twin's, and the row counts
+//   such frames.
 //
 // The micro exports are committed (Fixtures/tflite/variants); the full-size A0/A1 exports are
 // read from $MOVINET_TFLITE_VARIANTS (folders made by the script, see README → Development) when set.
@@ -27,6 +32,8 @@ final class TFLiteVariantTests: XCTestCase {
         var vsLiteRT: Float
         var top1: Int
         var frames: Int
+        /// Frames where LiteRT on the file and LiteRT on its float twin have different top-1s.
+        var referencesDisagree = 0
         /// The int8 path against LiteRT on the file itself: values that differ, of how many
         /// (nil: the file has no int8 plan, `why` says why when it has int8 activations).
         var int8Differing: Int? = nil
@@ -35,6 +42,7 @@ final class TFLiteVariantTests: XCTestCase {
         var why: String? = nil
         var description: String {
             "\(name)  \(bytes) B  max rel vs float twin \(vsFloatTwin)  vs LiteRT \(vsLiteRT)  top-1 = LiteRT \(top1)/\(frames)"
+                + (referencesDisagree > 0 ? " (LiteRT ≠ float twin on \(referencesDisagree): top-1 = twin's there)" : "")
                 + (int8Differing.map { "  int8 path vs LiteRT: \($0) of \(int8Values) differ (max \(int8MaxDifference))" }
                    ?? why.map { "  no int8 plan: \($0)" } ?? "")
         }
@@ -87,7 +95,13 @@ final class TFLiteVariantTests: XCTestCase {
                 row.vsLiteRT = max(row.vsLiteRT, relative(l))
                 let ours = logits.indices.max { logits[$0] < logits[$1] }
                 let theirs = l.indices.max { l[$0] < l[$1] }.map { $0 - t * classes }
-                if ours == theirs { row.top1 += 1 }
+                let twins = f.indices.max { f[$0] < f[$1] }.map { $0 - t * classes }
+                if theirs == twins {
+                    if ours == theirs { row.top1 += 1 }
+                } else {
+                    row.referencesDisagree += 1
+                    XCTAssertEqual(ours, twins, "\(name) frame \(t): the float twin's top-1 where LiteRT's differs")
+                }
                 if let int8 {
                     let q = clip[(t * frameSize)..<((t + 1) * frameSize)].withUnsafeBufferPointer { int8.step($0) }
                     let differing = zip(q, l).filter { $0 != $1 }.count
@@ -101,7 +115,7 @@ final class TFLiteVariantTests: XCTestCase {
             if name.hasSuffix("_float32") || name.hasSuffix("_float16") || name.hasSuffix("_float32_call") {
                 XCTAssertLessThanOrEqual(row.vsLiteRT, 1e-4, "\(name): vs LiteRT")
             }
-            XCTAssertEqual(row.top1, count, "\(name): LiteRT's top-1 on every frame")
+            XCTAssertEqual(row.top1, count - row.referencesDisagree, "\(name): LiteRT's top-1 on every frame where the references agree")
             if let differing = row.int8Differing {
                 XCTAssertEqual(differing, 0, "\(name): the int8 path's logits are LiteRT's")
             }
