@@ -28,6 +28,10 @@ public struct MovinetCommand: AsyncParsableCommand {
     /// Arguments are taken from `argv` as bytes (`FileNames`), so that file names that are not
     /// UTF-8 reach the file system unchanged.
     public static func runAndExit() async {
+        // A reader that closes the pipe (`| head`) must give status 4, not kill the process with
+        // SIGPIPE (status 141): with the signal ignored the write fails with EPIPE, and the run
+        // stops through StandardOutput's failure path, quietly.
+        signal(SIGPIPE, SIG_IGN)
         let arguments = (1..<Int(CommandLine.argc)).compactMap { i in
             CommandLine.unsafeArgv[i].map { FileNames.decode(cString: $0) }
         }

@@ -125,6 +125,20 @@ final class RealWorldInputTests: XCTestCase {
         }
     }
 
+    /// `| head` closes the pipe early: the run stops with status 4 and no message (not SIGPIPE's
+    /// 141). 8 frames × 600 classes of JSON lines (≈ 300 KB) cannot all fit in the pipe's buffer.
+    func testAClosedPipeEndsQuietlyWithStatusFour() throws {
+        let gif = try sample("jumpingjack.gif")
+        let dir = try temporaryDirectory(self).path
+        let r = try Binary.shell("""
+            { "$MOVINET" stream --every-frame --top-k 600 --format jsonl \(model.joined(separator: " ")) '\(gif)' \
+                2> '\(dir)/stderr'; echo $? > '\(dir)/status'; } | head -c 100 > /dev/null
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/status", encoding: .utf8), "4\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/stderr", encoding: .utf8), "")
+    }
+
     // MARK: 5. --plot
 
     func testPlotIsWrittenThroughFIFOsLinksAndDevicesAndDashIsStandardOutput() throws {
