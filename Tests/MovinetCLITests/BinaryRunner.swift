@@ -64,6 +64,11 @@ enum Binary {
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
             XCTFail("movinet \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+            // The readers end when the process's pipes close; their boxes are read only after
+            // that (ThreadSanitizer flagged reading them while a reader still wrote).
+            guard group.wait(timeout: .now() + 30) == .success else {
+                return RunResult(status: -1, stdout: "", stderr: "")
+            }
         }
         process.waitUntilExit()
         return RunResult(status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
@@ -98,6 +103,7 @@ extension Binary {
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
             XCTFail("sh -c \(script) did not finish in \(timeout) s")
+            guard group.wait(timeout: .now() + 30) == .success else { return (-1, Data(), "") }   // as in run
         }
         process.waitUntilExit()
         return (process.terminationStatus, outBox.data, String(decoding: errBox.data, as: UTF8.self))

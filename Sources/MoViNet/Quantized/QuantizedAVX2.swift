@@ -25,13 +25,20 @@ func pairedTapWeights(_ w: [Int32], taps: Int, cPadded cp: Int) -> [Int16] {
 }
 
 #if arch(x86_64)
+/// 8 int8 values at `p` sign-extended to 8 int16, from an 8-byte load: a 16-byte load reads 8
+/// bytes past them, into the next GEMM row that another thread is writing (ThreadSanitizer flagged
+/// it in `--jobs`/`--threads 2` runs) or past the end of the buffer.
+@inline(__always) func widen8(_ p: UnsafePointer<Int8>) -> __m128i {
+    _mm_cvtepi8_epi16(_mm_cvtsi64_si128(Int64(bitPattern: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))))
+}
+
 /// Σ over a tap pair of (x − zp) · w for 8 channels, added to `acc`: x0, x1 point at the two taps'
 /// 8 int8 values. Accumulators stay `__m256i` (a SIMD8<Int32> accumulator converted each step is
 /// kept in memory by the compiler).
 @inline(__always) func tapPairDot(_ acc: __m256i, _ x0: UnsafePointer<Int8>, _ x1: UnsafePointer<Int8>, _ zp: __m128i,
                                   _ w: UnsafeRawPointer) -> __m256i {
-    let a = _mm_sub_epi16(_mm_cvtepi8_epi16(UnsafeRawPointer(x0).loadUnaligned(as: __m128i.self)), zp)
-    let b = _mm_sub_epi16(_mm_cvtepi8_epi16(UnsafeRawPointer(x1).loadUnaligned(as: __m128i.self)), zp)
+    let a = _mm_sub_epi16(widen8(x0), zp)
+    let b = _mm_sub_epi16(widen8(x1), zp)
     let x = _mm256_set_m128i(_mm_unpackhi_epi16(a, b), _mm_unpacklo_epi16(a, b))
     return _mm256_add_epi32(acc, _mm256_madd_epi16(x, w.loadUnaligned(as: __m256i.self)))
 }

@@ -85,7 +85,7 @@ enum PortablePairs: PairProduct {
         var c = 0
         while c + 8 <= k {
             #if arch(x86_64)
-            let v = _mm_cvtepi8_epi16(UnsafeRawPointer(src + c).loadUnaligned(as: __m128i.self))
+            let v = widen8(src + c)
             UnsafeMutableRawPointer(dst + c).storeBytes(of: v, as: __m128i.self)
             #else
             UnsafeMutableRawPointer(dst + c).storeBytes(
