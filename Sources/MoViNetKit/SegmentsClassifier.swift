@@ -78,14 +78,7 @@ extension VideoClassifier {
         }
         // Each input gets its own runners (the pool holds one per input in progress).
         var runners: [MoViNetRunner] = []
-        do {
-            for _ in 0..<context.runners {
-                runners.append(try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads,
-                                                 precision: precision))
-            }
-        } catch {
-            throw .model(error, subject: modelName)
-        }
+        for _ in 0..<context.runners { runners.append(try makeRunner()) }
         let frames: FrameStream
         if let given {
             frames = given

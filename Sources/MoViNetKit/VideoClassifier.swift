@@ -263,6 +263,12 @@ public final class VideoClassifier: @unchecked Sendable {
             return runner
         }
         lock.unlock()
+        return try makeRunner()
+    }
+
+    /// A new runner for this classifier's model, input size, threads and precision (the pool's, and
+    /// a bounded context's own runners).
+    func makeRunner() throws(MoViNetKitError) -> MoViNetRunner {
         do {
             return try MoViNetRunner(model: model, height: inputSize, width: inputSize, threads: threads, precision: precision)
         } catch {

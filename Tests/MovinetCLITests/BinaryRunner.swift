@@ -51,28 +51,36 @@ enum Binary {
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
+        let r = collect(process, out: stdoutPath == nil ? out : nil, err: err, timeout: timeout,
+                        what: "movinet \(arguments.joined(separator: " "))")
+        return RunResult(status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self),
+                         stderr: String(decoding: r.stderr, as: UTF8.self))
+    }
+
+    /// Reads a started process's standard output (when `out` is given) and error to their ends and
+    /// waits for its exit; after `timeout` seconds it is terminated and the test fails (`what`
+    /// names it). A process whose pipes stay open 30 s after that gives status −1 and no output.
+    static func collect(_ process: Process, out: Pipe?, err: Pipe, timeout: TimeInterval, what: String)
+        -> (status: Int32, stdout: Data, stderr: Data) {
         final class Box: @unchecked Sendable { var data = Data() }
         let outBox = Box(), errBox = Box()
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            if stdoutPath == nil { outBox.data = out.fileHandleForReading.readDataToEndOfFile() }
+            if let out { outBox.data = out.fileHandleForReading.readDataToEndOfFile() }
             group.leave()
         }
         group.enter()
         DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
-            XCTFail("movinet \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+            XCTFail("\(what) did not finish in \(timeout) s")
             // The readers end when the process's pipes close; their boxes are read only after
             // that (ThreadSanitizer flagged reading them while a reader still wrote).
-            guard group.wait(timeout: .now() + 30) == .success else {
-                return RunResult(status: -1, stdout: "", stderr: "")
-            }
+            guard group.wait(timeout: .now() + 30) == .success else { return (-1, Data(), Data()) }
         }
         process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
-                         stderr: String(decoding: errBox.data, as: UTF8.self))
+        return (process.terminationStatus, outBox.data, errBox.data)
     }
 }
 
@@ -93,19 +101,7 @@ extension Binary {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let outBox = Box(), errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            XCTFail("sh -c \(script) did not finish in \(timeout) s")
-            guard group.wait(timeout: .now() + 30) == .success else { return (-1, Data(), "") }   // as in run
-        }
-        process.waitUntilExit()
-        return (process.terminationStatus, outBox.data, String(decoding: errBox.data, as: UTF8.self))
+        let r = collect(process, out: out, err: err, timeout: timeout, what: "sh -c \(script)")
+        return (r.status, r.stdout, String(decoding: r.stderr, as: UTF8.self))
     }
 }
