@@ -11,20 +11,16 @@ extension TFLiteModel {
         guard let raw = try constantBytes(index) else { return nil }
         let n = t.elementCount
         var out = [Float](repeating: 0, count: n)
-        let base = raw.startIndex
-
-        func bytesLE(_ i: Int, _ size: Int) -> UInt64 {
-            var v: UInt64 = 0
-            for k in 0..<size { v |= UInt64(raw[base + i * size + k]) << (8 * UInt64(k)) }
-            return v
-        }
 
         switch t.type {
         case .float32:
             guard t.quantization == nil else { throw FlatBufferError(message: "float32 tensor '\(t.name)' carries quantization parameters") }
-            for i in 0..<n { out[i] = Float(bitPattern: UInt32(truncatingIfNeeded: bytesLE(i, 4))) }
+            // Little-endian bytes, as the flatbuffer stores them (and as x86-64 and arm64 hold floats).
+            out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
         case .float16:
-            for i in 0..<n { out[i] = halfToFloat(UInt16(truncatingIfNeeded: bytesLE(i, 2))) }
+            raw.withUnsafeBytes { src in
+                for i in 0..<n { out[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+            }
         case .int8, .uint8, .int16, .int32:
             guard let q = t.quantization else {
                 throw FlatBufferError(message: "\(t.type) tensor '\(t.name)' \(t.shape) has no quantization scales")
@@ -44,19 +40,36 @@ extension TFLiteModel {
             if let bad = q.zeroPoint.first(where: { !range.contains($0) }) {
                 throw FlatBufferError(message: "\(t.type) tensor '\(t.name)' has zero point \(bad), outside \(range)")
             }
-            let size = t.type.byteSize
-            for i in 0..<n {
-                let c = channels == 1 ? 0 : (i / inner) % channels
-                let bits = bytesLE(i, size)
-                let value: Int64
-                switch t.type {
-                case .int8: value = Int64(Int8(truncatingIfNeeded: bits))
-                case .uint8: value = Int64(UInt8(truncatingIfNeeded: bits))
-                case .int16: value = Int64(Int16(truncatingIfNeeded: bits))
-                default: value = Int64(Int32(truncatingIfNeeded: bits))
+            // The values run in blocks of `inner` that share a channel, channel after channel.
+            let type = t.type
+            raw.withUnsafeBytes { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    var i = 0
+                    while i < n {
+                        let c = channels == 1 ? 0 : (i / inner) % channels
+                        let end = channels == 1 ? n : min(n, i + inner)
+                        let scale = q.scale[c]
+                        let zero = q.zeroPoint.isEmpty ? 0 : q.zeroPoint[q.zeroPoint.count == 1 ? 0 : c]
+                        switch type {
+                        case .int8:
+                            let z = Int32(zero)
+                            for k in i..<end { dst[k] = scale * Float(Int32(src.load(fromByteOffset: k, as: Int8.self)) - z) }
+                        case .uint8:
+                            let z = Int32(zero)
+                            for k in i..<end { dst[k] = scale * Float(Int32(src[k]) - z) }
+                        case .int16:
+                            let z = Int32(zero)
+                            for k in i..<end {
+                                dst[k] = scale * Float(Int32(src.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self)) - z)
+                            }
+                        default:
+                            for k in i..<end {
+                                dst[k] = scale * Float(Int64(src.loadUnaligned(fromByteOffset: 4 * k, as: Int32.self)) - zero)
+                            }
+                        }
+                        i = end
+                    }
                 }
-                let zero = q.zeroPoint.isEmpty ? 0 : q.zeroPoint[q.zeroPoint.count == 1 ? 0 : c]
-                out[i] = q.scale[c] * Float(value - zero)
             }
         default:
             return nil

@@ -224,9 +224,18 @@ extension TFLiteGraph {
 
     /// [rows, cols] row-major → [cols, rows].
     private func transposed(_ v: [Float], rows: Int, cols: Int) -> Tensor {
-        var data = [Float](repeating: 0, count: v.count)
-        for r in 0..<rows {
-            for c in 0..<cols { data[c * rows + r] = v[r * cols + c] }
+        let data = [Float](unsafeUninitializedCapacity: v.count) { out, count in
+            v.withUnsafeBufferPointer { src in
+                // In 16×16 tiles, so that both sides stay in cache.
+                for r0 in stride(from: 0, to: rows, by: 16) {
+                    for c0 in stride(from: 0, to: cols, by: 16) {
+                        for r in r0..<min(rows, r0 + 16) {
+                            for c in c0..<min(cols, c0 + 16) { out[c * rows + r] = src[r * cols + c] }
+                        }
+                    }
+                }
+            }
+            count = v.count
         }
         return Tensor(shape: [cols, rows], data: data)
     }

@@ -78,16 +78,16 @@ private struct Builder {
         guard let bytes = try model.constantBytes(t), tensors[t].type == .int8 else {
             throw FlatBufferError(message: "int8 execution: tensor '\(tensors[t].name)' is not a constant int8 weight")
         }
-        return bytes.map { Int8(bitPattern: $0) }
+        return bytes.withUnsafeBytes { Array($0.bindMemory(to: Int8.self)) }
     }
 
     func int32Constant(_ t: Int) throws -> [Int32] {
         guard let bytes = try model.constantBytes(t), tensors[t].type == .int32 else {
             throw FlatBufferError(message: "int8 execution: tensor '\(tensors[t].name)' is not a constant int32 tensor")
         }
-        let a = Array(bytes)
-        return (0..<(a.count / 4)).map { i in
-            Int32(bitPattern: UInt32(a[4 * i]) | UInt32(a[4 * i + 1]) << 8 | UInt32(a[4 * i + 2]) << 16 | UInt32(a[4 * i + 3]) << 24)
+        // Little-endian, as the flatbuffer stores it and as x86-64 and arm64 hold it.
+        return bytes.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self) }
         }
     }
 
@@ -353,7 +353,13 @@ private struct Builder {
             let cp = (cout + 7) & ~7
             func padded<T: FixedWidthInteger>(_ v: [T], rows: Int) -> [T] {
                 var o = [T](repeating: 0, count: rows * cp)
-                for r in 0..<rows { for c in 0..<cout { o[r * cp + c] = v[r * cout + c] } }
+                o.withUnsafeMutableBufferPointer { dst in
+                    v.withUnsafeBufferPointer { src in
+                        for r in 0..<rows {
+                            (dst.baseAddress! + r * cp).update(from: src.baseAddress! + r * cout, count: cout)
+                        }
+                    }
+                }
                 return o
             }
             let wi = padded(w.map(Int32.init), rows: kh * kw)
@@ -401,15 +407,22 @@ private struct Builder {
         let kPairs = (k + 1) / 2, nBlocks = (n + 7) / 8
         var packed = [Int16](repeating: 0, count: nBlocks * kPairs * 16)
         var bp = [Int32](repeating: 0, count: nBlocks * 8), sp = [Float](repeating: 0, count: nBlocks * 8)
-        for o in 0..<n {
-            var sumW: Int32 = 0
-            for c in 0..<k {
-                let v = w[o * k + c]
-                sumW += Int32(v)
-                packed[((o / 8) * kPairs + c / 2) * 16 + (o % 8) * 2 + c % 2] = Int16(v)
+        // Blocks of 8 outputs; in a block, input pair j of output o at (j · 16 + o · 2), the pair's
+        // two inputs side by side.
+        w.withUnsafeBufferPointer { src in
+            packed.withUnsafeMutableBufferPointer { dst in
+                for o in 0..<n {
+                    let row = src.baseAddress! + o * k
+                    let out = dst.baseAddress! + (o / 8) * kPairs * 16 + (o % 8) * 2
+                    var sumW: Int32 = 0
+                    for c in 0..<k {
+                        sumW += Int32(row[c])
+                        out[(c >> 1) * 16 + (c & 1)] = Int16(row[c])
+                    }
+                    bp[o] = bias[o] - xZeroPoint * sumW
+                    sp[o] = scales[o]
+                }
             }
-            bp[o] = bias[o] - xZeroPoint * sumW
-            sp[o] = scales[o]
         }
         return QuantizedPointwise(k: k, n: n, kPairs: kPairs, nBlocks: nBlocks, weights: packed, bias: bp, scale: sp, range: r)
     }
