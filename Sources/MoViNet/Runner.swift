@@ -1,5 +1,6 @@
-// Executes a MoViNetModel: owns the activation buffers (allocated once, grown only for longer
-// clips) and the stream state; processes a chunk of T frames layer by layer in one pass.
+// Executes a MoViNetModel: the public runner, which owns one video's stream state and runs it in
+// int8 (QuantizedRunner) or in float32 (FloatRunner below: the activation buffers, allocated once
+// and grown only for longer clips, and a chunk of T frames layer by layer in one pass).
 
 /// Runs one video at a time through a model: owns the activation buffers and the stream state.
 /// Not thread-safe; use one runner per concurrently processed video.
@@ -11,22 +12,9 @@ public final class MoViNetRunner {
     /// The arithmetic this runner executes in: `.int8` or `.float` (never `.auto`).
     public let precision: Precision
 
-    let arch: Architecture
-    let w: NetworkWeights
-    let parallel: Parallel
-    let stemSize: (Int, Int)
-    let res: [(inH: Int, inW: Int, outH: Int, outW: Int)]
-    let state: StreamState
-    private var capacity = 0
-    private var x = FloatBuffer(count: 0), y = FloatBuffer(count: 0), e = FloatBuffer(count: 0)
-    private var f = FloatBuffer(count: 0), g = FloatBuffer(count: 0), s = FloatBuffer(count: 0)
-    private var seZ = FloatBuffer(count: 0), seR = FloatBuffer(count: 0), seGate = FloatBuffer(count: 0)
-    private var head = FloatBuffer(count: 0), headMeans = FloatBuffer(count: 0), meanPartials = FloatBuffer(count: 0)
-    private let pooled: FloatBuffer, hidden: FloatBuffer, logits: FloatBuffer
-    private let taps: UnsafeMutablePointer<UnsafePointer<Float>>
-    private let history: UnsafeMutablePointer<UnsafePointer<Float>>
-    /// The int8 path's run state when `precision` is `.int8`.
+    /// Exactly one of the two runs the frames: the int8 plan, or the float32 network.
     private let quantized: QuantizedRunner?
+    private let float: FloatRunner?
 
     /// A runner for frames of `height` × `width`; `precision` `.auto` runs int8 files in int8, with
     /// the int8 `kernels` (default: what CPUID and `MOVINET_KERNELS` select). Throws a
@@ -38,35 +26,19 @@ public final class MoViNetRunner {
             throw ModelError("", "unsupported frame size \(height)×\(width)")
         }
         self.precision = try model.resolve(precision, size: height == width ? height : -1)
-        if self.precision == .int8, let program = model.quantized {
-            quantized = QuantizedRunner(program: program, threads: threads, kernels: kernels)
-        } else {
-            quantized = nil
-        }
         self.model = model
         self.height = height
         self.width = width
         self.threads = max(1, threads)
-        arch = model.architecture
-        w = model.weights
-        parallel = Parallel(threads: threads)
-        let r = arch.resolutions(height: height, width: width)
-        stemSize = r.stem
-        res = r.layers
-        try Self.checkBudget(arch, w, stem: r.stem, res: r.layers, height: height, width: width)
-        state = StreamState(arch, r.layers)
-        pooled = FloatBuffer(count: w.headP)
-        hidden = FloatBuffer(count: w.classifierHead.nPadded)
-        logits = FloatBuffer(count: w.classifierLogits.nPadded)
-        let maxKt = max(1, arch.layers.map(\.kt).max() ?? 1)
-        taps = .allocate(capacity: maxKt)
-        history = .allocate(capacity: maxKt)
-        if quantized == nil { ensureCapacity(1) }
-    }
-
-    deinit {
-        taps.deallocate()
-        history.deallocate()
+        if self.precision == .int8, let program = model.quantized {
+            quantized = QuantizedRunner(program: program, threads: threads, kernels: kernels)
+            float = nil
+        } else {
+            quantized = nil
+            // An int8 file's float weights are prepared here, on the first float runner.
+            float = try FloatRunner(model.architecture, model.floatWeights(), height: height, width: width,
+                                    threads: threads)
+        }
     }
 
     /// Frames consumed since the last reset (stream models).
@@ -75,7 +47,7 @@ public final class MoViNetRunner {
     /// Clears the stream state (between videos).
     public func reset() {
         framesSeen = 0
-        state.reset()
+        float?.state.reset()
         quantized?.reset()
     }
 
@@ -99,15 +71,66 @@ public final class MoViNetRunner {
             framesSeen += frames
             return Array(out)
         }
-        ensureCapacity(frames)
-        forward(clip.baseAddress!, frames: frames)
-        if arch.flavour.causal { framesSeen += frames }
-        return Array(UnsafeBufferPointer(start: logits.pointer, count: arch.numClasses))
+        let logits = float!.classify(clip.baseAddress!, frames: frames)
+        if model.architecture.flavour.causal { framesSeen += frames }
+        return logits
     }
 
-    /// The stream state in TFM's names and layouts (channels unpadded, stream buffers oldest
-    /// frame first), for tests and comparisons with TensorFlow.
-    public func streamState() -> [String: [Float]] { state.snapshot() }
+    /// The float32 stream state in TFM's names and layouts (channels unpadded, stream buffers
+    /// oldest frame first), for tests and comparisons with TensorFlow; empty for an int8 runner.
+    public func streamState() -> [String: [Float]] { float?.state.snapshot() ?? [:] }
+}
+
+/// The float32 network's execution: activation buffers, stream state, and the forward pass.
+final class FloatRunner {
+    let height: Int
+    let width: Int
+    let arch: Architecture
+    let w: NetworkWeights
+    let parallel: Parallel
+    let stemSize: (Int, Int)
+    let res: [(inH: Int, inW: Int, outH: Int, outW: Int)]
+    let state: StreamState
+    private var capacity = 0
+    private var x = FloatBuffer(count: 0), y = FloatBuffer(count: 0), e = FloatBuffer(count: 0)
+    private var f = FloatBuffer(count: 0), g = FloatBuffer(count: 0), s = FloatBuffer(count: 0)
+    private var seZ = FloatBuffer(count: 0), seR = FloatBuffer(count: 0), seGate = FloatBuffer(count: 0)
+    private var head = FloatBuffer(count: 0), headMeans = FloatBuffer(count: 0), meanPartials = FloatBuffer(count: 0)
+    private let pooled: FloatBuffer, hidden: FloatBuffer, logits: FloatBuffer
+    private let taps: UnsafeMutablePointer<UnsafePointer<Float>>
+    private let history: UnsafeMutablePointer<UnsafePointer<Float>>
+
+    init(_ arch: Architecture, _ w: NetworkWeights, height: Int, width: Int, threads: Int) throws {
+        self.height = height
+        self.width = width
+        self.arch = arch
+        self.w = w
+        parallel = Parallel(threads: threads)
+        let r = arch.resolutions(height: height, width: width)
+        stemSize = r.stem
+        res = r.layers
+        try MoViNetRunner.checkBudget(arch, w, stem: r.stem, res: r.layers, height: height, width: width)
+        state = StreamState(arch, r.layers)
+        pooled = FloatBuffer(count: w.headP)
+        hidden = FloatBuffer(count: w.classifierHead.nPadded)
+        logits = FloatBuffer(count: w.classifierLogits.nPadded)
+        let maxKt = max(1, arch.layers.map(\.kt).max() ?? 1)
+        taps = .allocate(capacity: maxKt)
+        history = .allocate(capacity: maxKt)
+        ensureCapacity(1)
+    }
+
+    deinit {
+        taps.deallocate()
+        history.deallocate()
+    }
+
+    /// The logits after `frames` frames (T, H, W, 3) run as one chunk.
+    func classify(_ clip: UnsafePointer<Float>, frames: Int) -> [Float] {
+        ensureCapacity(frames)
+        forward(clip, frames: frames)
+        return Array(UnsafeBufferPointer(start: logits.pointer, count: arch.numClasses))
+    }
 
     private func ensureCapacity(_ frames: Int) {
         guard frames > capacity else { return }

@@ -102,6 +102,7 @@ public final class VideoClassifier: @unchecked Sendable {
         threads = options.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         do {
             precision = try model.resolve(options.precision, size: inputSize)
+            try model.prepare(precision)
         } catch let error as ModelError {
             throw .model(subject: name, problem: error.message)
         } catch {
