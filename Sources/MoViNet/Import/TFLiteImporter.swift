@@ -54,6 +54,19 @@ public enum TFLiteImporter {
             }
         }
 
+        // Files that quantize their activations also get the int8 plan that executes them as
+        // LiteRT does: built on another thread while this one maps the float weights.
+        let int8Plan = QuantizedProgram.quantizesActivations(graph.model)
+            ? BackgroundWork { [model = graph.model] in
+                do {
+                    return (try QuantizedProgram(model: model), nil)
+                } catch let error as FlatBufferError {
+                    return (nil, error.message)
+                }
+            } as BackgroundWork<(QuantizedProgram?, String?)>
+            : nil
+        // Waits for it also when the mapping throws, so that no import outlives its call.
+        defer { _ = try? int8Plan?.join() }
         var mapping = try graph.mapWeights()
         try checkComplete(mapping)
         try checkStrides(graph, mapping)
@@ -61,15 +74,7 @@ public enum TFLiteImporter {
         let flavour = try graph.inferFlavour(&mapping)
         try foldHeadMeanScale(graph, &mapping)
         let size = try inputSize(graph)
-        // Files that quantize their activations also get the int8 plan that executes them as LiteRT does.
-        var quantized: QuantizedProgram?, unavailable: String?
-        if QuantizedProgram.quantizesActivations(graph.model) {
-            do {
-                quantized = try QuantizedProgram(model: graph.model)
-            } catch let error as FlatBufferError {
-                unavailable = error.message
-            }
-        }
+        let (quantized, unavailable) = try int8Plan?.join() ?? (nil, nil)
         var imported = ImportedModel(source: path, format: .tflite, tensors: mapping.tensors, flavour: flavour,
                                      inputSize: size, quantized: quantized, quantizedUnavailable: unavailable)
         // A damaged label list does not make the weights unusable: the caller is told instead.
