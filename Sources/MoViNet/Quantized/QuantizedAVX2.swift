@@ -101,6 +101,10 @@ func quantizedPointwiseAVX2(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<
                             scale: UnsafePointer<Float>) {
     let k = m.k, n = m.n, kPairs = m.kPairs
     let lo = m.range.lo, hi = m.range.hi, zp = m.range.zp
+    if rows.count == 1 {
+        quantizedVectorAVX2(x, y, row: rows.lowerBound, m, weights: weights, bias: bias, scale: scale)
+        return
+    }
     withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * kPairs + 8) { wide in
         let w16 = UnsafeMutableRawPointer(wide.baseAddress!).assumingMemoryBound(to: Int16.self)
         var p = rows.lowerBound
@@ -143,6 +147,65 @@ func quantizedPointwiseAVX2(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<
                 nb += two ? 2 : 1
             }
             p += 4
+        }
+    }
+}
+
+/// One row of the 1×1 conv (the classifier's and squeeze-excitation's matrix-vector products):
+/// 32 outputs at a time, so the 4-row tile does not compute three copies of the row.
+func quantizedVectorAVX2(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, row: Int,
+                         _ m: QuantizedPointwise, weights: UnsafePointer<Int16>, bias: UnsafePointer<Int32>,
+                         scale: UnsafePointer<Float>) {
+    let k = m.k, n = m.n, kPairs = m.kPairs
+    let lo = m.range.lo, hi = m.range.hi, zp = m.range.zp
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * kPairs + 8) { wide in
+        let w16 = UnsafeMutableRawPointer(wide.baseAddress!).assumingMemoryBound(to: Int16.self)
+        widenRows(x, k: k, kPairs: kPairs, from: row, count: 1, into: w16)
+        let a = wide.baseAddress!
+        var nb = 0
+        while nb < m.nBlocks {
+            let blocks = min(4, m.nBlocks - nb)
+            let wb = UnsafeRawPointer(weights + nb * kPairs * 16)
+            let block = kPairs * 32   // bytes of one block's weights
+            func start(_ i: Int) -> __m256i {
+                UnsafeRawPointer(bias + (nb + min(i, blocks - 1)) * 8).loadUnaligned(as: __m256i.self)
+            }
+            var c0 = start(0), c1 = start(1), c2 = start(2), c3 = start(3)
+            if blocks == 4 {
+                for j in 0..<kPairs {
+                    let xj = _mm256_set1_epi32(a[j])
+                    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(xj, wb.loadUnaligned(fromByteOffset: j * 32, as: __m256i.self)))
+                    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(xj, wb.loadUnaligned(fromByteOffset: block + j * 32, as: __m256i.self)))
+                    c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(xj, wb.loadUnaligned(fromByteOffset: 2 * block + j * 32, as: __m256i.self)))
+                    c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(xj, wb.loadUnaligned(fromByteOffset: 3 * block + j * 32, as: __m256i.self)))
+                }
+            } else {
+                for j in 0..<kPairs {
+                    let xj = _mm256_set1_epi32(a[j])
+                    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(xj, wb.loadUnaligned(fromByteOffset: j * 32, as: __m256i.self)))
+                    if blocks > 1 {
+                        c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(xj, wb.loadUnaligned(fromByteOffset: block + j * 32, as: __m256i.self)))
+                    }
+                    if blocks > 2 {
+                        c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(xj, wb.loadUnaligned(fromByteOffset: 2 * block + j * 32, as: __m256i.self)))
+                    }
+                }
+            }
+            let out = y + row * n
+            func store(_ acc: __m256i, block i: Int) {
+                let column = (nb + i) * 8
+                let s = UnsafeRawPointer(scale + column).loadUnaligned(as: SIMD8<Float>.self)
+                let v = requantize(unsafeBitCast(acc, to: SIMD8<Int32>.self), s, lo, hi, zp)
+                let width = min(8, n - column)
+                if width == 8 { storeInt8x8(v, out + column) } else {
+                    for c in 0..<width { out[column + c] = Int8(truncatingIfNeeded: v[c]) }
+                }
+            }
+            store(c0, block: 0)
+            if blocks > 1 { store(c1, block: 1) }
+            if blocks > 2 { store(c2, block: 2) }
+            if blocks > 3 { store(c3, block: 3) }
+            nb += blocks
         }
     }
 }
