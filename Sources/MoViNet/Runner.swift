@@ -57,6 +57,27 @@ public final class MoViNetRunner {
         classify(clip: frame, frames: 1)
     }
 
+    /// Stream models: consumes one frame as `step` does but leaves out the classifier, which only
+    /// turns the pooled state into logits: call ``logits()`` after the last frame whose logits are
+    /// wanted (`classify` without per-frame output needs them once per video).
+    public func advance(_ frame: UnsafeBufferPointer<Float>) {
+        precondition(frame.count == height * width * 3, "advance: \(frame.count) floats for one \(height)×\(width)×3 frame")
+        if let quantized {
+            quantized.advance(frame.baseAddress!)
+        } else {
+            float!.advance(frame.baseAddress!, frames: 1)
+            if !model.architecture.flavour.causal { return }
+        }
+        framesSeen += 1
+    }
+
+    /// The logits after the frames consumed so far (after ``advance(_:)``; `step` and `classify`
+    /// return them already). Before any frame they mean nothing.
+    public func logits() -> [Float] {
+        if let quantized { return Array(quantized.logits()) }
+        return float!.currentLogits()
+    }
+
     /// Base models: classifies a clip of `frames` frames (frames·height·width·3 floats) and
     /// returns its logits. Stream models: consumes the clip as one chunk, continuing from the
     /// current state (call `reset()` between videos), and returns the logits after its last frame —
@@ -127,8 +148,19 @@ final class FloatRunner {
 
     /// The logits after `frames` frames (T, H, W, 3) run as one chunk.
     func classify(_ clip: UnsafePointer<Float>, frames: Int) -> [Float] {
+        advance(clip, frames: frames)
+        return currentLogits()
+    }
+
+    /// Runs `frames` frames up to the pooled features, leaving the classifier to `currentLogits`.
+    func advance(_ clip: UnsafePointer<Float>, frames: Int) {
         ensureCapacity(frames)
         forward(clip, frames: frames)
+    }
+
+    /// The classifier's logits on the features pooled so far.
+    func currentLogits() -> [Float] {
+        classifier()
         return Array(UnsafeBufferPointer(start: logits.pointer, count: arch.numClasses))
     }
 
@@ -159,7 +191,7 @@ final class FloatRunner {
         capacity = frames
     }
 
-    /// One pass over `frames` frames (T, H, W, 3) → `logits`.
+    /// One pass over `frames` frames (T, H, W, 3) → `pooled`.
     private func forward(_ input: UnsafePointer<Float>, frames t: Int) {
         let flavour = arch.flavour
         let act = ElementFunction(flavour.activation)
@@ -218,8 +250,12 @@ final class FloatRunner {
         } else {
             temporalMean(headMeans.pointer, frames: t, channels: w.headP, pooled.pointer)
         }
+    }
+
+    /// The classifier on the pooled features → `logits`.
+    private func classifier() {
         pointwise(pooled.pointer, lda: w.headP, rows: 1, w.classifierHead, hidden.pointer,
-                  ldc: w.classifierHead.nPadded, ElementFunction(flavour.classifierActivation), parallel)
+                  ldc: w.classifierHead.nPadded, ElementFunction(arch.flavour.classifierActivation), parallel)
         pointwise(hidden.pointer, lda: w.classifierHead.nPadded, rows: 1, w.classifierLogits, logits.pointer,
                   ldc: w.classifierLogits.nPadded, .identity, parallel)
     }

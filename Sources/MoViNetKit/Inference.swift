@@ -16,11 +16,29 @@ public protocol FrameClassifier: AnyObject {
     func step(_ frame: UnsafeBufferPointer<Float>) -> [Float]
     /// Base: a clip of `frames` frames in, its logits out.
     func classify(clip: UnsafeBufferPointer<Float>, frames: Int) -> [Float]
+    /// Stream: one frame in when its logits are not needed; returns them anyway, or nil when the
+    /// runner left them for ``currentLogits()`` (by default: `step`).
+    func consume(_ frame: UnsafeBufferPointer<Float>) -> [Float]?
+    /// Stream: the logits after the frames consumed so far, when ``consume(_:)`` returned nil.
+    func currentLogits() -> [Float]
+}
+
+extension FrameClassifier {
+    public func consume(_ frame: UnsafeBufferPointer<Float>) -> [Float]? { step(frame) }
+    public func currentLogits() -> [Float] {
+        preconditionFailure("currentLogits() of a runner whose consume(_:) returns its logits")
+    }
 }
 
 extension MoViNetRunner: FrameClassifier {
     public var classifierKind: ModelKind { model.info.kind }
     public var classCount: Int { model.info.numClasses }
+    /// Leaves out the classifier: only the last frame's logits are read.
+    public func consume(_ frame: UnsafeBufferPointer<Float>) -> [Float]? {
+        advance(frame)
+        return nil
+    }
+    public func currentLogits() -> [Float] { logits() }
 }
 
 /// The ranking and windowing settings shared by every input.
@@ -80,13 +98,15 @@ public enum Inference {
             var skipped = 0
             var nextIndex = 0   // a frame with a higher index comes after skipped ones (realtime)
             while let frame = try nextFrame() {
-                let logits = frame.pixels.withUnsafeBufferPointer { runner.step($0) }
+                // Without per-frame output only the last frame's logits are read: the runner may
+                // leave them (its classifier) for `currentLogits()`.
+                let logits = frame.pixels.withUnsafeBufferPointer { perFrame ? runner.step($0) : runner.consume($0) }
                 count += 1
                 let gap = max(0, frame.index - nextIndex)
                 skipped += gap
                 nextIndex = frame.index + 1
                 onProgress(1)
-                if perFrame {
+                if perFrame, let logits {
                     let p = softmax(logits)
                     try onFrame(FramePrediction(index: frame.index, timestamp: frame.timestamp,
                                                 top: rank(p, labels: labels, k: settings.topK,
@@ -95,7 +115,8 @@ public enum Inference {
                 }
                 last = logits
             }
-            guard let logits = last else { throw MoViNetKitError.input(path: path, problem: "no frames to classify") }
+            guard count > 0 else { throw MoViNetKitError.input(path: path, problem: "no frames to classify") }
+            let logits = last ?? runner.currentLogits()
             let p = softmax(logits)
             var warnings = frames.warnings
             if skipped > 0 {

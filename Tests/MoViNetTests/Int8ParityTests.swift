@@ -48,6 +48,37 @@ final class Int8ParityTests: XCTestCase {
         }
     }
 
+    /// `advance` leaves out the classifier; `logits()` after the last frame runs it on the state
+    /// that frame left: LiteRT's last-frame logits, bit for bit, after any number of frames
+    /// (int8), and the same logits as stepping (float).
+    func testLogitsAfterAdvancingEqualStepping() throws {
+        let model = try load()
+        let program = try XCTUnwrap(model.quantized)
+        XCTAssertGreaterThan(program.classifierStepCount, 2, "the TF Hub graph splits before its classifier")
+        guard let framesURL = try SharedFiles.url("reference/jumpingjack.gif.frames172.u8"),
+              let logitsURL = try SharedFiles.url("reference/jumpingjack.gif.litert_a0_stream_int8.logits.f32")
+        else { throw XCTSkip("reference files not available") }
+        let bytes = [UInt8](try Data(contentsOf: framesURL))
+        let reference = try Data(contentsOf: logitsURL).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let n = 172 * 172 * 3
+        let frames = (0..<(bytes.count / n)).map { t in bytes[(t * n)..<((t + 1) * n)].map { Float($0) / 255 } }
+        let int8 = try MoViNetRunner(model: model, height: 172, width: 172, threads: 2)
+        for count in [1, 5, frames.count] {
+            int8.reset()
+            for frame in frames.prefix(count) { frame.withUnsafeBufferPointer { int8.advance($0) } }
+            XCTAssertEqual(int8.framesSeen, count)
+            XCTAssertEqual(int8.logits(), Array(reference[((count - 1) * 600)..<(count * 600)]), "after \(count) frames")
+        }
+        let float = try MoViNetRunner(model: model, height: 172, width: 172, precision: .float)
+        let stepped = try MoViNetRunner(model: model, height: 172, width: 172, precision: .float)
+        var last: [Float] = []
+        for frame in frames.prefix(4) {
+            frame.withUnsafeBufferPointer { float.advance($0) }
+            last = frame.withUnsafeBufferPointer { stepped.step($0) }
+        }
+        XCTAssertEqual(float.logits(), last)
+    }
+
     func testPrecisionChoices() throws {
         let model = try load()
         XCTAssertEqual(try model.resolve(.float), .float)

@@ -55,6 +55,35 @@ enum QuantizedStep: Sendable {
     case castToFloat(src: Int, dst: Int, count: Int)
     /// float / float, the divisor broadcast when it has one element.
     case divide(a: Int, b: Int, dst: Int, count: Int, bCount: Int)
+
+    /// The slots the step reads.
+    var reads: [Int] {
+        switch self {
+        case let .quantize(src, _, _, _, _), let .dequantize(src, _, _, _, _), let .pointwise(src, _, _, _),
+             let .conv(src, _, _), let .depthwise(src, _, _), let .temporal(src, _, _),
+             let .averagePool(src, _, _, _, _, _, _, _, _), let .sum(src, _, _, _, _, _, _, _),
+             let .slice(src, _, _, _, _, _), let .castToFloat(src, _, _):
+            return [src]
+        case let .add(a, b, _, _, _), let .mul(a, b, _, _, _), let .addInt32(a, b, _, _, _),
+             let .divide(a, b, _, _, _):
+            return [a, b]
+        case let .concat(srcs, _, _, _):
+            return srcs
+        }
+    }
+
+    /// The slot the step writes.
+    var writes: Int {
+        switch self {
+        case let .quantize(_, dst, _, _, _), let .dequantize(_, dst, _, _, _), let .pointwise(_, dst, _, _),
+             let .conv(_, dst, _), let .depthwise(_, dst, _), let .temporal(_, dst, _),
+             let .averagePool(_, dst, _, _, _, _, _, _, _), let .sum(_, dst, _, _, _, _, _, _),
+             let .slice(_, dst, _, _, _, _), let .castToFloat(_, dst, _), let .add(_, _, dst, _, _),
+             let .mul(_, _, dst, _, _), let .addInt32(_, _, dst, _, _), let .divide(_, _, dst, _, _),
+             let .concat(_, dst, _, _):
+            return dst
+        }
+    }
 }
 
 /// Weights of a 1×1 conv packed for the int8 GEMM: int16 pairs of input channels per 8 outputs.
@@ -160,6 +189,12 @@ public final class QuantizedProgram: Sendable {
     let carries: [QuantizedCarry]
     /// Multiply-accumulates of the convolutions per frame.
     public let macsPerFrame: Int
+    /// Steps from this index on only turn the carried state into the logits (the classifier after
+    /// the head's pooled sum): a frame whose logits nobody reads stops before them, and they run
+    /// when the logits are asked for. `steps.count` when the graph does not split so.
+    let logitsFrom: Int
+    /// How many steps only compute the logits (run by `MoViNetRunner.logits()` after `advance`).
+    public var classifierStepCount: Int { steps.count - logitsFrom }
 
     init(inputSize: Int, numClasses: Int, slots: [QuantizedSlot], steps: [QuantizedStep], image: Int, logits: Int,
          carries: [QuantizedCarry], macsPerFrame: Int) {
@@ -171,5 +206,17 @@ public final class QuantizedProgram: Sendable {
         self.logits = logits
         self.carries = carries
         self.macsPerFrame = macsPerFrame
+        logitsFrom = Self.logitsTail(steps, carries: carries)
+    }
+
+    /// Where the steps after the last one that writes a carried state begin, when those steps
+    /// read no state input that the carries overwrite after the frame (they would then see the
+    /// next frame's state).
+    static func logitsTail(_ steps: [QuantizedStep], carries: [QuantizedCarry]) -> Int {
+        let carried = Set(carries.map(\.from))
+        let overwritten = Set(carries.filter { $0.from != $0.to }.map(\.to))
+        let tail = (steps.lastIndex { carried.contains($0.writes) } ?? -1) + 1
+        let readsOverwritten = steps[tail...].contains { $0.reads.contains(where: overwritten.contains) }
+        return readsOverwritten ? steps.count : tail
     }
 }

@@ -62,13 +62,29 @@ final class QuantizedRunner {
 
     /// Consumes one frame (S·S·3 floats in [0, 1]) and returns the logits after it.
     func step(_ frame: UnsafePointer<Float>) -> UnsafeBufferPointer<Float> {
+        advance(frame, through: program.steps.count)
+        return UnsafeBufferPointer(start: f32(program.logits), count: program.numClasses)
+    }
+
+    /// Consumes one frame without the steps that only compute its logits (see `logits()`).
+    func advance(_ frame: UnsafePointer<Float>) {
+        advance(frame, through: program.logitsFrom)
+    }
+
+    /// The logits after the frames consumed so far: the classifier steps that `advance` left out,
+    /// run on the state the last frame left.
+    func logits() -> UnsafeBufferPointer<Float> {
+        for step in program.steps[program.logitsFrom...] { run(step) }
+        return UnsafeBufferPointer(start: f32(program.logits), count: program.numClasses)
+    }
+
+    private func advance(_ frame: UnsafePointer<Float>, through end: Int) {
         self.frame = frame
         defer { self.frame = nil }
-        for step in program.steps { run(step) }
+        for step in program.steps[..<end] { run(step) }
         for c in program.carries where c.from != c.to {
             memory[c.to].copyMemory(from: memory[c.from], byteCount: program.slots[c.to].byteCount)
         }
-        return UnsafeBufferPointer(start: f32(program.logits), count: program.numClasses)
     }
 
     /// The paired-tap depthwise kernels exist on x86-64 only.
