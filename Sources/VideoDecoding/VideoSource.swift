@@ -122,7 +122,7 @@ public final class VideoSource {
 
     static let gifMagic: [[UInt8]] = [Array("GIF87a".utf8), Array("GIF89a".utf8)]
 
-    private static func isGIF(_ prefix: [UInt8]) -> Bool { gifMagic.contains(Array(prefix.prefix(6))) }
+    static func isGIF(_ prefix: [UInt8]) -> Bool { gifMagic.contains(Array(prefix.prefix(6))) }
 
     private static func open(_ path: String, options: DecodingOptions) throws -> FrameDecoder {
         if let fd = LiveInput.pipeDescriptor(path) {

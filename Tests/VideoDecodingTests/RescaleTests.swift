@@ -22,8 +22,8 @@ final class RescaleTests: XCTestCase {
                 for a in values {
                     let b = Int128(from.0) * Int128(to.1), c = Int128(to.0) * Int128(from.1)
                     if c > 0 && b >= 0 && (Int128(a).magnitude * UInt128(b) / UInt128(c)) >> 64 != 0 { continue }
-                    let reference = av_rescale_q(a, AVRational(num: Int32(from.0), den: Int32(from.1)),
-                                                 AVRational(num: Int32(to.0), den: Int32(to.1)))
+                    let reference = ffmpeg.av_rescale_q(a, AVRational(num: Int32(from.0), den: Int32(from.1)),
+                                                        AVRational(num: Int32(to.0), den: Int32(to.1)))
                     XCTAssertEqual(rescale(a, from: from, to: to), reference, "\(a) × \(from) / \(to)")
                     compared += 1
                 }
