@@ -19,6 +19,15 @@ let simdFlags: [SwiftSetting] = []
 // so the checks cost them little: measured in README (Development, "Checked builds").
 let optimise: [SwiftSetting] = simdFlags
 
+// CFFmpeg is headers only: VideoDecoding opens FFmpeg at run time (FFmpegLibrary.swift), so
+// nothing may add `-lavformat …` as pkg-config does. Debian's headers are on the default include
+// path; Homebrew's are not, so macOS still asks pkg-config, and links FFmpeg with the flags it gets.
+#if os(macOS)
+let ffmpegPkgConfig: String? = "libavformat"
+#else
+let ffmpegPkgConfig: String? = nil
+#endif
+
 let package = Package(
     name: "movinet",
     platforms: [.macOS(.v15)],   // Synchronization's Atomic (the thread pool) needs macOS 15
@@ -34,7 +43,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(
-            name: "CFFmpeg", pkgConfig: "libavformat",
+            name: "CFFmpeg", pkgConfig: ffmpegPkgConfig,
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]),
                         .brew(["ffmpeg"])]),
         .systemLibrary(name: "CGIFLib", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),

@@ -1,4 +1,6 @@
 // The FFmpeg API as Swift sees it, plus static inline wrappers for the macros Swift cannot import.
+// Types, structs and constants only: nothing here calls FFmpeg, and the module links nothing, since
+// VideoDecoding opens the libraries at run time (FFmpegLibrary.swift).
 #ifndef MOVINET_CFFMPEG_SHIM_H
 #define MOVINET_CFFMPEG_SHIM_H
 #include <libavformat/avformat.h>
@@ -12,7 +14,10 @@
 #include <libavutil/log.h>
 #include <libavutil/mem.h>
 #include <libavutil/pixdesc.h>
-#include <libavutil/sha.h>
+#include <libavutil/version.h>
+#include <libavcodec/version.h>
+#include <libavformat/version.h>
+#include <libswscale/version.h>
 
 static inline int movinet_averror(int e) { return AVERROR(e); }
 static inline int movinet_averror_eof(void) { return AVERROR_EOF; }
@@ -32,28 +37,5 @@ static inline int64_t movinet_frame_duration(const AVFrame *f) {
 #else
     return f->pkt_duration;
 #endif
-}
-
-/// Gives `ctx` the colour matrix and range `f` declares, as FFmpeg's `scale` filter does by default
-/// (`in_color_matrix=auto`, `in_range=auto`). Call again when either changes.
-static inline int movinet_sws_use_frame_colorspace(struct SwsContext *ctx, const AVFrame *f) {
-    int src_range = f->color_range == AVCOL_RANGE_JPEG;
-    enum AVPixelFormat fmt = (enum AVPixelFormat)f->format;
-    if (fmt == AV_PIX_FMT_YUVJ420P || fmt == AV_PIX_FMT_YUVJ422P || fmt == AV_PIX_FMT_YUVJ444P ||
-        fmt == AV_PIX_FMT_YUVJ440P || fmt == AV_PIX_FMT_YUVJ411P)
-        src_range = 1;
-    int cs = f->colorspace == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : (int)f->colorspace;
-    const int *table = sws_getCoefficients(cs);
-    int *inv, *tab, srcr, dstr, b, c, s;
-    if (sws_getColorspaceDetails(ctx, &inv, &srcr, &tab, &dstr, &b, &c, &s) < 0) return -1;
-    return sws_setColorspaceDetails(ctx, table, src_range, tab, dstr, b, c, s);
-}
-
-/// Converts one decoded frame to packed RGB24 at `dst` (row stride `dst_stride` bytes).
-static inline int movinet_sws_frame_to_rgb24(struct SwsContext *ctx, const AVFrame *f, uint8_t *dst,
-                                             int dst_stride) {
-    uint8_t *dsts[4] = {dst, NULL, NULL, NULL};
-    int strides[4] = {dst_stride, 0, 0, 0};
-    return sws_scale(ctx, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dsts, strides);
 }
 #endif

@@ -61,7 +61,8 @@ final class FFmpegDecoder: FrameDecoder {
 
     private init(url: String, local: String?, io: CustomIO?, input: FileInput?, watch: ReadWatch?, path: String,
                  options: DecodingOptions, live: Bool) throws {
-        av_log_set_level(AV_LOG_QUIET)
+        try FFmpegLibrary.require(path: path)
+        ffmpeg.av_log_set_level(AV_LOG_QUIET)
         self.path = path
         streamed = io != nil
         self.input = input
@@ -72,7 +73,7 @@ final class FFmpegDecoder: FrameDecoder {
         format = try FormatContext(url: url, local: local, io: io, path: path, format: forced, options: formatOptions,
                                    watch: watch)
         let fmt = format.ctx
-        var r = avformat_find_stream_info(fmt, nil)
+        var r = ffmpeg.avformat_find_stream_info(fmt, nil)
         if r < 0 {
             if let stop = try Self.interruption(watch: watch, input: input, path: path) { throw stop }
             if streamed && r != movinet_averror_eof() {
@@ -81,13 +82,14 @@ final class FFmpegDecoder: FrameDecoder {
             throw VideoDecodingError.notMedia(path: path)
         }
         var decoder: UnsafePointer<AVCodec>?
-        r = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+        r = ffmpeg.av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
         if r == movinet_averror_stream_not_found() { throw VideoDecodingError.noVideoStream(path: path) }
         guard r >= 0, let stream = fmt.pointee.streams[Int(r)], let decoder else {
-            let id = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+            let id = ffmpeg.av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
             var name = "unknown"
-            if id >= 0, let s = fmt.pointee.streams[Int(id)] {
-                name = String(cString: avcodec_get_name(s.pointee.codecpar.pointee.codec_id))
+            if id >= 0, let s = fmt.pointee.streams[Int(id)],
+               let codecName = ffmpeg.avcodec_get_name(s.pointee.codecpar.pointee.codec_id) {
+                name = String(cString: codecName)
             }
             throw VideoDecodingError.decodeFailed(path: path, detail: "no decoder for video codec \(name)")
         }
@@ -108,14 +110,14 @@ final class FFmpegDecoder: FrameDecoder {
         let microseconds = AVRational(num: 1, den: Int32(movinet_av_time_base()))
         let start = Int64((options.start * Double(movinet_av_time_base())).rounded())
         if fmt.pointee.start_time != nopts {
-            startOffset = av_rescale_q(fmt.pointee.start_time, microseconds, timeBase)
-            spanOffset = av_rescale_q(fmt.pointee.start_time &+ start, microseconds, timeBase)
+            startOffset = ffmpeg.av_rescale_q(fmt.pointee.start_time, microseconds, timeBase)
+            spanOffset = ffmpeg.av_rescale_q(fmt.pointee.start_time &+ start, microseconds, timeBase)
         } else if stream.pointee.start_time != nopts {
             startOffset = stream.pointee.start_time
-            spanOffset = startOffset &+ av_rescale_q(start, microseconds, timeBase)
+            spanOffset = startOffset &+ ffmpeg.av_rescale_q(start, microseconds, timeBase)
         } else {
             startOffset = 0
-            spanOffset = av_rescale_q(start, microseconds, timeBase)
+            spanOffset = ffmpeg.av_rescale_q(start, microseconds, timeBase)
         }
         func seconds(_ q: AVRational) -> Double? { q.num > 0 && q.den > 0 ? Double(q.num) / Double(q.den) : nil }
         let rate = seconds(stream.pointee.avg_frame_rate) ?? seconds(stream.pointee.r_frame_rate)
@@ -136,9 +138,9 @@ final class FFmpegDecoder: FrameDecoder {
         var turn = Orientation.upright
         var early: [String] = []
         var size = 0
-        if let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 36 {
+        if let data = ffmpeg.av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 36 {
             let matrix = UnsafeRawPointer(data).withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
-            let angle = matrix.withUnsafeBufferPointer { av_display_rotation_get($0.baseAddress!) }
+            let angle = matrix.withUnsafeBufferPointer { ffmpeg.av_display_rotation_get($0.baseAddress!) }
             if !angle.isNaN { rotation = angle == 0 ? 0 : angle }   // no "-0"
             let decided = Orientation.forDisplayMatrix(matrix)
             if options.autorotate {
@@ -152,7 +154,7 @@ final class FFmpegDecoder: FrameDecoder {
         notes = early
         info = VideoInfo(
             path: path, container: containerName,
-            codec: String(cString: avcodec_get_name(par.pointee.codec_id)),
+            codec: ffmpeg.avcodec_get_name(par.pointee.codec_id).map { String(cString: $0) } ?? "unknown",
             width: turn.swapsSides ? height : width, height: turn.swapsSides ? width : height,
             frameRate: rate, duration: duration,
             frameCountHint: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
@@ -173,7 +175,7 @@ final class FFmpegDecoder: FrameDecoder {
             }
             if reorders { target -= 3 * movinet_av_time_base() / 23 }
         }
-        if avformat_seek_file(fmt, -1, Int64.min, target, target, 0) >= 0 {
+        if ffmpeg.avformat_seek_file(fmt, -1, Int64.min, target, target, 0) >= 0 {
             seeked = true
         } else {
             notes.append("cannot seek; reading from the start to \(seconds) s")
@@ -183,14 +185,15 @@ final class FFmpegDecoder: FrameDecoder {
 
     /// Reads a whole URL into memory (a GIF found behind a URL goes to giflib).
     static func readAll(url: String, path: String) throws -> [UInt8] {
+        try FFmpegLibrary.require(path: path)
         var io: UnsafeMutablePointer<AVIOContext>?
-        let r = avio_open2(&io, url, AVIO_FLAG_READ, nil, nil)
+        let r = ffmpeg.avio_open2(&io, url, AVIO_FLAG_READ, nil, nil)
         guard r >= 0, let io else { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(avErrorText(r))") }
-        defer { var c: UnsafeMutablePointer<AVIOContext>? = io; avio_closep(&c) }
+        defer { var c: UnsafeMutablePointer<AVIOContext>? = io; _ = ffmpeg.avio_closep(&c) }
         var all = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = avio_read(io, &chunk, Int32(chunk.count))
+            let n = ffmpeg.avio_read(io, &chunk, Int32(chunk.count))
             if n == movinet_averror_eof() || n == 0 { return all }
             if n < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "read error: \(avErrorText(n))") }
             all.append(contentsOf: chunk[..<Int(n)])
@@ -203,9 +206,9 @@ final class FFmpegDecoder: FrameDecoder {
     func nextHeld() throws -> HeldFrame? {
         if finished { return nil }
         while true {
-            let r = avcodec_receive_frame(codec.ctx, frame.ptr)
+            let r = ffmpeg.avcodec_receive_frame(codec.ctx, frame.ptr)
             if r == 0 {
-                defer { av_frame_unref(frame.ptr) }
+                defer { ffmpeg.av_frame_unref(frame.ptr) }
                 return try holdFrame()
             }
             if r == movinet_averror_eof() { return try finish() }
@@ -224,7 +227,7 @@ final class FFmpegDecoder: FrameDecoder {
     /// Sends the next packet of our stream to the decoder, or starts draining at the end.
     private func feedPacket() throws {
         while true {
-            let r = av_read_frame(format.ctx, packet.ptr)
+            let r = ffmpeg.av_read_frame(format.ctx, packet.ptr)
             if r >= 0 { watch?.touch() }
             if r < 0 {
                 if try Self.interruption(watch: watch, input: input, path: path) != nil {
@@ -233,12 +236,12 @@ final class FFmpegDecoder: FrameDecoder {
                     notes.append("read error after frame \(index - 1): \(avErrorText(r)); using the frames before it")
                 }
                 draining = true
-                _ = avcodec_send_packet(codec.ctx, nil)
+                _ = ffmpeg.avcodec_send_packet(codec.ctx, nil)
                 return
             }
-            defer { av_packet_unref(packet.ptr) }
+            defer { ffmpeg.av_packet_unref(packet.ptr) }
             if packet.ptr.pointee.stream_index != streamIndex { continue }
-            let s = avcodec_send_packet(codec.ctx, packet.ptr)
+            let s = ffmpeg.avcodec_send_packet(codec.ctx, packet.ptr)
             if s < 0 && s != movinet_averror_eagain() { damage.noteError(avErrorText(s)); continue }
             return
         }
@@ -321,7 +324,7 @@ final class FFmpegDecoder: FrameDecoder {
         lastTimestamp = timestamp
         lastSpanTicks = spanTicks
         let held = try Frame(path: path)
-        av_frame_move_ref(held.ptr, frame.ptr)   // the pixels stay where the decoder put them
+        ffmpeg.av_frame_move_ref(held.ptr, frame.ptr)   // the pixels stay where the decoder put them
         let i = index
         index += 1
         if info.width == 0 {

@@ -5,7 +5,7 @@ import CFFmpeg
 /// FFmpeg's text for an AVERROR code.
 func avErrorText(_ code: Int32) -> String {
     var buf = [CChar](repeating: 0, count: Int(movinet_av_error_max_string_size()))
-    if av_strerror(code, &buf, buf.count) < 0 { return "error \(code)" }
+    if ffmpeg.av_strerror(code, &buf, buf.count) < 0 { return "error \(code)" }
     return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
@@ -20,7 +20,7 @@ final class FormatContext {
     /// (`probesize`, `rtsp_transport`, …), and `watch` may interrupt blocking reads.
     init(url: String, local: String? = nil, io: CustomIO?, path: String,
          format: UnsafePointer<AVInputFormat>? = nil, options: [String: String] = [:], watch: ReadWatch? = nil) throws {
-        var c: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        var c: UnsafeMutablePointer<AVFormatContext>? = ffmpeg.avformat_alloc_context()
         guard c != nil else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
         if let io {
             c!.pointee.pb = io.ctx
@@ -31,12 +31,12 @@ final class FormatContext {
                 callback: ReadWatch.callback, opaque: Unmanaged.passUnretained(watch).toOpaque())
         }
         var dictionary: OpaquePointer?
-        for (key, value) in options.sorted(by: { $0.key < $1.key }) { av_dict_set(&dictionary, key, value, 0) }
-        defer { av_dict_free(&dictionary) }
+        for (key, value) in options.sorted(by: { $0.key < $1.key }) { _ = ffmpeg.av_dict_set(&dictionary, key, value, 0) }
+        defer { ffmpeg.av_dict_free(&dictionary) }
         // On failure avformat_open_input frees the context (never a custom pb). A local file goes
         // through the file: protocol with its bytes as they are, so that neither a colon in its
         // name nor bytes that are not UTF-8 are misread.
-        let r = FileNames.withCPath(local.map { "file:" + $0 } ?? url) { avformat_open_input(&c, $0, format, &dictionary) }
+        let r = FileNames.withCPath(local.map { "file:" + $0 } ?? url) { ffmpeg.avformat_open_input(&c, $0, format, &dictionary) }
         if r < 0 || c == nil {
             if let reason = watch?.reason {
                 if reason == .stalled { throw watch!.stallError(path: path) }
@@ -60,9 +60,9 @@ final class FormatContext {
             if r == movinet_averror(EACCES) { throw VideoDecodingError.permissionDenied(path: path) }
             throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open: \(avErrorText(r))")
         }
-        if let unused = dictionary, let entry = av_dict_get(unused, "", nil, AV_DICT_IGNORE_SUFFIX) {
+        if let unused = dictionary, let entry = ffmpeg.av_dict_get(unused, "", nil, AV_DICT_IGNORE_SUFFIX) {
             let name = String(cString: entry.pointee.key)
-            avformat_close_input(&c)
+            ffmpeg.avformat_close_input(&c)
             throw VideoDecodingError.decodeFailed(
                 path: path, detail: "option '\(name)' is not an option of this input's format or protocol")
         }
@@ -74,7 +74,7 @@ final class FormatContext {
 
     deinit {
         var c: UnsafeMutablePointer<AVFormatContext>? = ctx
-        avformat_close_input(&c)
+        ffmpeg.avformat_close_input(&c)
     }
 
     /// The container FFmpeg recognises in a file's first bytes (not its name), if it is sure
@@ -91,7 +91,7 @@ final class FormatContext {
         let format: UnsafePointer<AVInputFormat>? = buf.withUnsafeMutableBufferPointer { b in
             "".withCString { name in
                 var pd = AVProbeData(filename: name, buf: b.baseAddress, buf_size: Int32(n), mime_type: nil)
-                return av_probe_input_format3(&pd, 1, &score)
+                return ffmpeg.av_probe_input_format3(&pd, 1, &score)
             }
         }
         guard let format, score > AVPROBE_SCORE_MAX / 4 else { return nil }
@@ -107,40 +107,40 @@ final class CodecContext {
     /// threads instead of frame threads, which hold back one frame per thread).
     init(codec: UnsafePointer<AVCodec>, parameters: UnsafePointer<AVCodecParameters>, path: String,
          lowDelay: Bool = false) throws {
-        guard let c = avcodec_alloc_context3(codec) else {
+        guard let c = ffmpeg.avcodec_alloc_context3(codec) else {
             throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
         }
         ctx = c
-        var r = avcodec_parameters_to_context(c, parameters)
+        var r = ffmpeg.avcodec_parameters_to_context(c, parameters)
         if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "bad codec parameters: \(avErrorText(r))") }
         c.pointee.thread_count = 0   // as many threads as cores, like the ffmpeg CLI
         if lowDelay { c.pointee.thread_type = FF_THREAD_SLICE }
-        r = avcodec_open2(c, codec, nil)
+        r = ffmpeg.avcodec_open2(c, codec, nil)
         if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open decoder: \(avErrorText(r))") }
     }
 
     deinit {
         var c: UnsafeMutablePointer<AVCodecContext>? = ctx
-        avcodec_free_context(&c)
+        ffmpeg.avcodec_free_context(&c)
     }
 }
 
 final class Packet {
     let ptr: UnsafeMutablePointer<AVPacket>
     init(path: String) throws {
-        guard let p = av_packet_alloc() else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
+        guard let p = ffmpeg.av_packet_alloc() else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
         ptr = p
     }
-    deinit { var p: UnsafeMutablePointer<AVPacket>? = ptr; av_packet_free(&p) }
+    deinit { var p: UnsafeMutablePointer<AVPacket>? = ptr; ffmpeg.av_packet_free(&p) }
 }
 
 final class Frame {
     let ptr: UnsafeMutablePointer<AVFrame>
     init(path: String) throws {
-        guard let f = av_frame_alloc() else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
+        guard let f = ffmpeg.av_frame_alloc() else { throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory") }
         ptr = f
     }
-    deinit { var f: UnsafeMutablePointer<AVFrame>? = ptr; av_frame_free(&f) }
+    deinit { var f: UnsafeMutablePointer<AVFrame>? = ptr; ffmpeg.av_frame_free(&f) }
 }
 
 /// A libswscale context converting one frame geometry and pixel format to RGB24 at the same size.
@@ -151,9 +151,9 @@ final class Scaler {
 
     init(width: Int32, height: Int32, format: Int32, path: String) throws {
         // Bicubic: the flags the ffmpeg CLI's automatic scale filter uses.
-        guard let c = sws_getContext(width, height, AVPixelFormat(format), width, height, AV_PIX_FMT_RGB24,
+        guard let c = ffmpeg.sws_getContext(width, height, AVPixelFormat(format), width, height, AV_PIX_FMT_RGB24,
                                      SWS_BICUBIC, nil, nil, nil) else {
-            let name = av_get_pix_fmt_name(AVPixelFormat(format)).map { String(cString: $0) } ?? "\(format)"
+            let name = ffmpeg.av_get_pix_fmt_name(AVPixelFormat(format)).map { String(cString: $0) } ?? "\(format)"
             throw VideoDecodingError.decodeFailed(path: path, detail: "cannot convert pixel format \(name) to RGB")
         }
         ctx = c
@@ -163,8 +163,8 @@ final class Scaler {
     }
 
     deinit {
-        sws_freeContext(ctx)
-        av_free(scratch)
+        ffmpeg.sws_freeContext(ctx)
+        ffmpeg.av_free(scratch)
     }
 
     /// swscale's SIMD paths convert whole blocks of 8 pixels, past the end of an RGB24 row, and
@@ -178,24 +178,53 @@ final class Scaler {
     func convert(_ frame: UnsafeMutablePointer<AVFrame>, into rgb: inout [UInt8]) -> Bool {
         let c = (frame.pointee.color_range.rawValue, frame.pointee.colorspace.rawValue)
         if colour == nil || colour! != c {
-            _ = movinet_sws_use_frame_colorspace(ctx, frame)
+            useColourspace(of: frame.pointee)
             colour = c
         }
         let row = Int(width) * 3
         if scratch == nil {
             scratchStride = ((Int(width) + 63) & ~63) * 3
-            scratch = av_malloc(scratchStride * (Int(height) + 2) + 64)
+            scratch = ffmpeg.av_malloc(scratchStride * (Int(height) + 2) + 64)
             if scratch == nil { return false }
         }
-        let rows = movinet_sws_frame_to_rgb24(ctx, frame, scratch!.assumingMemoryBound(to: UInt8.self),
-                                              Int32(scratchStride))
-        if rows != height { return false }
+        if toRGB24(frame.pointee, scratch!.assumingMemoryBound(to: UInt8.self), stride: Int32(scratchStride)) != height {
+            return false
+        }
         rgb.withUnsafeMutableBytes { out in
             for y in 0..<Int(height) {
                 (out.baseAddress! + y * row).copyMemory(from: scratch! + y * scratchStride, byteCount: row)
             }
         }
         return true
+    }
+}
+
+extension Scaler {
+    /// Gives the context the colour matrix and range `f` declares, as FFmpeg's `scale` filter does
+    /// by default (`in_color_matrix=auto`, `in_range=auto`). Called again when either changes.
+    private func useColourspace(of f: AVFrame) {
+        let fullRange = [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUVJ440P,
+                         AV_PIX_FMT_YUVJ411P].contains(AVPixelFormat(f.format))
+        let sourceRange: Int32 = f.color_range == AVCOL_RANGE_JPEG || fullRange ? 1 : 0
+        let space = f.colorspace == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : Int32(f.colorspace.rawValue)
+        let coefficients = ffmpeg.sws_getCoefficients(space)
+        var inverse: UnsafeMutablePointer<Int32>?, table: UnsafeMutablePointer<Int32>?
+        var range: Int32 = 0, destinationRange: Int32 = 0, brightness: Int32 = 0, contrast: Int32 = 0,
+            saturation: Int32 = 0
+        if ffmpeg.sws_getColorspaceDetails(ctx, &inverse, &range, &table, &destinationRange, &brightness, &contrast,
+                                           &saturation) < 0 { return }
+        _ = ffmpeg.sws_setColorspaceDetails(ctx, coefficients, sourceRange, table, destinationRange, brightness,
+                                            contrast, saturation)
+    }
+
+    /// Converts one decoded frame to packed RGB24 at `destination` (rows `stride` bytes apart);
+    /// the number of rows written. swscale reads four planes.
+    private func toRGB24(_ f: AVFrame, _ destination: UnsafeMutablePointer<UInt8>, stride: Int32) -> Int32 {
+        let planes: [UnsafePointer<UInt8>?] = [f.data.0, f.data.1, f.data.2, f.data.3].map { $0.map { UnsafePointer($0) } }
+        let strides = [f.linesize.0, f.linesize.1, f.linesize.2, f.linesize.3]
+        let outPlanes: [UnsafeMutablePointer<UInt8>?] = [destination, nil, nil, nil]
+        let outStrides: [Int32] = [stride, 0, 0, 0]
+        return ffmpeg.sws_scale(ctx, planes, strides, 0, f.height, outPlanes, outStrides)
     }
 }
 
@@ -206,7 +235,7 @@ final class CustomIO {
 
     init(_ input: FileInput, path: String) throws {
         let size: Int32 = 1 << 16
-        guard let buffer = av_malloc(Int(size)) else {
+        guard let buffer = ffmpeg.av_malloc(Int(size)) else {
             throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
         }
         let read: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32 = {
@@ -217,9 +246,9 @@ final class CustomIO {
             if n < 0 { return movinet_averror(EIO) }
             return Int32(n)
         }
-        guard let c = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), size, 0,
+        guard let c = ffmpeg.avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), size, 0,
                                          Unmanaged.passUnretained(input).toOpaque(), read, nil, nil) else {
-            av_free(buffer)
+            ffmpeg.av_free(buffer)
             throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
         }
         ctx = c
@@ -228,8 +257,8 @@ final class CustomIO {
 
     deinit {
         // The context's buffer may have been replaced by FFmpeg; free whichever it holds now.
-        av_freep(&ctx.pointee.buffer)
+        ffmpeg.av_freep(&ctx.pointee.buffer)
         var c: UnsafeMutablePointer<AVIOContext>? = ctx
-        avio_context_free(&c)
+        ffmpeg.avio_context_free(&c)
     }
 }

@@ -1,6 +1,5 @@
 // Reads a GIF record by record through giflib and composites each frame (GIFCanvas); delays → timestamps.
 
-import CFFmpeg
 import CGIFLib
 
 /// Bytes held in memory, served to giflib's read callback (GIFs from standard input or a URL).
@@ -103,8 +102,7 @@ final class GIFDecoder: FrameDecoder {
 
     init(input: GIFInput, path: String, start: Double = 0) throws {
         self.path = path
-        spanOffset = av_rescale_q(Int64((start * 1e6).rounded()), AVRational(num: 1, den: 1_000_000),
-                                  AVRational(num: 1, den: 100))
+        spanOffset = rescale(Int64((start * 1e6).rounded()), from: (1, 1_000_000), to: spanTimeBase)
         handle = try GIFHandle(input, path: path)
         let gif = handle.gif.pointee
         let width = Int(gif.SWidth), height = Int(gif.SHeight)

@@ -62,8 +62,8 @@ enum LiveInput {
 
     /// The FFmpeg demuxer (or, once libavdevice is loaded, capture device) called `name`.
     static func inputFormat(_ name: String, path: String) throws -> UnsafePointer<AVInputFormat> {
-        if let f = av_find_input_format(name) { return f }
-        if Devices.load(), let f = av_find_input_format(name) { return f }
+        if let f = ffmpeg.av_find_input_format(name) { return f }
+        if Devices.load(), let f = ffmpeg.av_find_input_format(name) { return f }
         throw VideoDecodingError.decodeFailed(
             path: path, detail: "unknown input format '\(name)' (see 'ffmpeg -formats' and 'ffmpeg -devices')"
                 + (Devices.load() ? "" : "; libavdevice could not be loaded: \(Devices.loadError ?? "")"))

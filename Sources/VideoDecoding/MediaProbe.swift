@@ -29,7 +29,6 @@ public enum MediaProbe {
 
     /// Probes the regular file at `path` (a lossless name, see ``FileNames``).
     public static func probe(_ path: String) -> Verdict {
-        av_log_set_level(AV_LOG_QUIET)
         // O_NONBLOCK: should the file have been replaced by a FIFO since the caller's stat, opening
         // it must not wait for a writer.
         let fd = FileNames.open(path, O_RDONLY | O_NONBLOCK)
@@ -39,6 +38,13 @@ public enum MediaProbe {
         if fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG { return .notVideo(reason: "not a regular file") }
         if st.st_size == 0 { return .notVideo(reason: "empty") }
         var buffer = [UInt8]()
+        if case .failure(let error) = FFmpegLibrary.shared {
+            // giflib still decodes GIFs, which are known by their magic.
+            if !readMore(fd, into: &buffer, upTo: 6) { return .notVideo(reason: "cannot be read (\(errnoText()))") }
+            if VideoSource.isGIF(buffer) { return .video(format: "gif") }
+            return .notVideo(reason: "FFmpeg is not available (\(error.reason))")
+        }
+        ffmpeg.av_log_set_level(AV_LOG_QUIET)
         for want in probeSizes {
             if !readMore(fd, into: &buffer, upTo: want) { return .notVideo(reason: "cannot be read (\(errnoText()))") }
             if let format = probeBuffer(buffer) { return hasVideo(path, format: format) }
@@ -69,7 +75,7 @@ public enum MediaProbe {
         let format: UnsafePointer<AVInputFormat>? = padded.withUnsafeMutableBufferPointer { b in
             "".withCString { name in
                 var pd = AVProbeData(filename: name, buf: b.baseAddress, buf_size: Int32(bytes.count), mime_type: nil)
-                return av_probe_input_format3(&pd, 1, &score)
+                return ffmpeg.av_probe_input_format3(&pd, 1, &score)
             }
         }
         guard let format, score > scoreThreshold else { return nil }
@@ -82,11 +88,11 @@ public enum MediaProbe {
     private static func hasVideo(_ path: String, format: UnsafePointer<AVInputFormat>) -> Verdict {
         let name = String(cString: format.pointee.name)
         if name == "gif" { return .video(format: name) }
-        var ctx: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = ffmpeg.avformat_alloc_context()
         guard ctx != nil else { return .notVideo(reason: "out of memory") }
-        let r = FileNames.withCPath("file:" + path) { avformat_open_input(&ctx, $0, format, nil) }
+        let r = FileNames.withCPath("file:" + path) { ffmpeg.avformat_open_input(&ctx, $0, format, nil) }
         guard r >= 0, let c = ctx else { return .notVideo(reason: "damaged \(name) file (\(avErrorText(r)))") }
-        defer { var p: UnsafeMutablePointer<AVFormatContext>? = c; avformat_close_input(&p) }
+        defer { var p: UnsafeMutablePointer<AVFormatContext>? = c; ffmpeg.avformat_close_input(&p) }
         var kinds = Set<String>()
         for i in 0..<Int(c.pointee.nb_streams) {
             guard let s = c.pointee.streams[i] else { continue }

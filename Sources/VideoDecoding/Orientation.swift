@@ -37,7 +37,7 @@ public enum Orientation: String, Sendable, CaseIterable {
     /// its `rotate` filter when that is not a multiple of 90° (we do not resample; the caller warns).
     public static func forDisplayMatrix(_ matrix: [Int32]) -> (orientation: Orientation, unsupportedAngle: Double?) {
         precondition(matrix.count == 9)
-        let angle = matrix.withUnsafeBufferPointer { av_display_rotation_get($0.baseAddress!) }
+        let angle = matrix.withUnsafeBufferPointer { ffmpeg.av_display_rotation_get($0.baseAddress!) }
         if angle.isNaN { return (.upright, nil) }
         // get_rotation() in fftools/cmdutils.c: counter-clockwise angle → clockwise, in [0, 360).
         var theta = -angle.rounded()
@@ -128,7 +128,7 @@ public enum Orientation: String, Sendable, CaseIterable {
     /// chroma for a transpose, palettes), FFmpeg's graph converts to RGB24 before turning, and so
     /// does the decoder.
     func acceptsPlanes(of format: Int32) -> Bool {
-        guard let desc = av_pix_fmt_desc_get(AVPixelFormat(format)) else { return false }
+        guard let desc = ffmpeg.av_pix_fmt_desc_get(AVPixelFormat(format)) else { return false }
         let flags = desc.pointee.flags
         let unsupported = UInt64(AV_PIX_FMT_FLAG_PAL) | UInt64(AV_PIX_FMT_FLAG_HWACCEL) | UInt64(AV_PIX_FMT_FLAG_BITSTREAM)
         if flags & unsupported != 0 { return false }
@@ -147,15 +147,15 @@ public enum Orientation: String, Sendable, CaseIterable {
         out.ptr.pointee.format = input.format
         out.ptr.pointee.width = swapsSides ? input.height : input.width
         out.ptr.pointee.height = swapsSides ? input.width : input.height
-        var r = av_frame_get_buffer(out.ptr, 0)
-        if r >= 0 { r = av_frame_copy_props(out.ptr, frame) }
+        var r = ffmpeg.av_frame_get_buffer(out.ptr, 0)
+        if r >= 0 { r = ffmpeg.av_frame_copy_props(out.ptr, frame) }
         if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot turn the frame: \(avErrorText(r))") }
-        guard let desc = av_pix_fmt_desc_get(AVPixelFormat(input.format)) else {
+        guard let desc = ffmpeg.av_pix_fmt_desc_get(AVPixelFormat(input.format)) else {
             throw VideoDecodingError.decodeFailed(path: path, detail: "unknown pixel format \(input.format)")
         }
         var steps: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
         withUnsafeMutablePointer(to: &steps) {
-            $0.withMemoryRebound(to: Int32.self, capacity: 4) { av_image_fill_max_pixsteps($0, nil, desc) }
+            $0.withMemoryRebound(to: Int32.self, capacity: 4) { ffmpeg.av_image_fill_max_pixsteps($0, nil, desc) }
         }
         let pixelSteps = [steps.0, steps.1, steps.2, steps.3]
         let hsub = Int(desc.pointee.log2_chroma_w), vsub = Int(desc.pointee.log2_chroma_h)

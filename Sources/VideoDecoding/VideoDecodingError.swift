@@ -10,12 +10,14 @@ public enum VideoDecodingError: Error, Sendable, CustomStringConvertible {
     case noFrames(path: String)
     case tooLarge(path: String, detail: String)
     case decodeFailed(path: String, detail: String)
+    /// A video (not a GIF) and FFmpeg's libraries cannot be loaded; `reason` is the loader's message.
+    case ffmpegUnavailable(path: String, reason: String)
 
     public var path: String {
         switch self {
         case .notFound(let p), .isDirectory(let p), .permissionDenied(let p), .empty(let p), .notMedia(let p),
              .noVideoStream(let p), .noFrames(let p): return p
-        case .tooLarge(let p, _), .decodeFailed(let p, _): return p
+        case .tooLarge(let p, _), .decodeFailed(let p, _), .ffmpegUnavailable(let p, _): return p
         }
     }
 
@@ -30,6 +32,7 @@ public enum VideoDecodingError: Error, Sendable, CustomStringConvertible {
         case .noVideoStream: return "no video stream"
         case .noFrames: return "no decodable frames"
         case .tooLarge(_, let d), .decodeFailed(_, let d): return d
+        case .ffmpegUnavailable(_, let reason): return "cannot decode video: FFmpeg is not available (\(reason))"
         }
     }
 

@@ -1,8 +1,5 @@
 // Opens a source by content (GIF magic → giflib, anything else → FFmpeg) and yields its frames one by one.
 
-import CFFmpeg
-
-
 /// What both back ends provide.
 protocol FrameDecoder: AnyObject {
     var info: VideoInfo { get }
@@ -81,8 +78,8 @@ public final class VideoSource {
     private let decoder: FrameDecoder
     /// Span time of the first frame kept (the trim filter's `first_pts`), in ticks.
     private var spanFirst: Int64?
-    /// The span's length in the decoder's ticks (`av_rescale_q` of the duration in µs, as the
-    /// trim filter gets it), nil without a duration.
+    /// The span's length in the decoder's ticks (the duration in µs rescaled as `av_rescale_q`
+    /// does, as the trim filter gets it), nil without a duration.
     private let spanLength: Int64?
     private var spanEnded = false
     /// Timestamp of the last frame decoded, kept in the span or not.
@@ -93,10 +90,7 @@ public final class VideoSource {
         decoder = try VideoSource.open(path, options: options)
         info = decoder.info
         let tb = decoder.spanTimeBase
-        spanLength = options.duration.map {
-            av_rescale_q(Int64(($0 * 1e6).rounded()), AVRational(num: 1, den: 1_000_000),
-                         AVRational(num: Int32(tb.num), den: Int32(tb.den)))
-        }
+        spanLength = options.duration.map { rescale(Int64(($0 * 1e6).rounded()), from: (1, 1_000_000), to: tb) }
     }
 
     /// The next decoded frame, or nil at the end.
@@ -128,7 +122,7 @@ public final class VideoSource {
 
     static let gifMagic: [[UInt8]] = [Array("GIF87a".utf8), Array("GIF89a".utf8)]
 
-    private static func isGIF(_ prefix: [UInt8]) -> Bool { gifMagic.contains(Array(prefix.prefix(6))) }
+    static func isGIF(_ prefix: [UInt8]) -> Bool { gifMagic.contains(Array(prefix.prefix(6))) }
 
     private static func open(_ path: String, options: DecodingOptions) throws -> FrameDecoder {
         if let fd = LiveInput.pipeDescriptor(path) {

@@ -4,7 +4,12 @@ import CFFmpeg
 import CGIFLib
 
 public enum VideoDecodingInfo {
-    public static var ffmpegVersion: String { String(cString: av_version_info()) }
+    /// FFmpeg's version (`av_version_info`, e.g. "5.1.6-0+deb12u1"), nil when its libraries cannot
+    /// be loaded; asking loads them.
+    public static var ffmpegVersion: String? {
+        guard case .success(let library) = FFmpegLibrary.shared else { return nil }
+        return library.av_version_info().map { String(cString: $0) }
+    }
     public static var giflibVersion: String { "\(GIFLIB_MAJOR).\(GIFLIB_MINOR).\(GIFLIB_RELEASE)" }
 }
 

@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 
+import TestSupport
 import VideoDecoding
 
 final class SHA256Tests: XCTestCase {
@@ -25,5 +26,20 @@ final class SHA256Tests: XCTestCase {
             h.update(Array(bytes[split...]))
             XCTAssertEqual(SHA256.hex(h.finalize()), SHA256.hexDigest(bytes), "split at \(split)")
         }
+    }
+
+    /// A file of a few MB, not a whole number of blocks, read in 1 MB chunks as the model store
+    /// reads a download, against `sha256sum`.
+    func testFileDigestEqualsSha256sum() throws {
+        let dir = try temporaryDirectory(self)
+        let url = dir.appendingPathComponent("blob.bin")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<3_000_037).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: url)
+        let h = SHA256()
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { h.update($0) } }
+        let expected = String(decoding: try Tools.check("sha256sum", [url.path]), as: UTF8.self).prefix(64)
+        XCTAssertEqual(SHA256.hex(h.finalize()), String(expected))
     }
 }
