@@ -5,18 +5,19 @@
 // their stored scale (= input scale · weight scale[c]) and zero point 0.
 
 extension TFLiteModel {
-    /// The tensor's values as float32, or nil when it has no constant data.
-    func dequantized(_ index: Int) throws -> [Float]? {
+    /// The tensor's values as float32, or nil when it has no constant data. With `values: false`
+    /// only the checks run (the same that throw), and the array is empty.
+    func dequantized(_ index: Int, values: Bool = true) throws -> [Float]? {
         let t = subgraph.tensors[index]
         guard let raw = try constantBytes(index) else { return nil }
-        let n = t.elementCount
+        let n = values ? t.elementCount : 0
         var out = [Float](repeating: 0, count: n)
 
         switch t.type {
         case .float32:
             guard t.quantization == nil else { throw FlatBufferError(message: "float32 tensor '\(t.name)' carries quantization parameters") }
             // Little-endian bytes, as the flatbuffer stores them (and as x86-64 and arm64 hold floats).
-            out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } }
+            if values { out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { dst.copyMemory(from: $0) } } }
         case .float16:
             raw.withUnsafeBytes { src in
                 for i in 0..<n { out[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }

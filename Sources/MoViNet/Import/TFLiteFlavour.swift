@@ -146,13 +146,15 @@ extension TFLiteGraph {
                 let g = try self.gate(after: m.unitOps[u]!)
                 gates.insert(g.gate)
                 if g.kernelScale != 1, let k = m.tensors[u.key + "/kernel"] {
-                    m.tensors[u.key + "/kernel"] = Tensor(shape: k.shape, data: k.data.map { $0 * g.kernelScale })
+                    let scale = g.kernelScale
+                    m.tensors[u.key + "/kernel"] = k.mapped { $0 * scale }
                 }
                 if g.kernelScale != 1 || g.biasShift != 0, let b = m.tensors[u.key + "/bias"] {
                     m.tensors[u.key + "/bias"] = Tensor(shape: b.shape, data: b.data.map { $0 * g.kernelScale - g.biasShift })
                 }
                 if g.outputScale != 1, let p = m.tensors["\(u.layer)/projection/kernel"] {
-                    m.tensors["\(u.layer)/projection/kernel"] = Tensor(shape: p.shape, data: p.data.map { $0 * g.outputScale })
+                    let scale = g.outputScale
+                    m.tensors["\(u.layer)/projection/kernel"] = p.mapped { $0 * scale }
                 }
                 let reduceIn = m.tensors["\(u.layer)/se/reduce/kernel"]?.shape.first ?? 0
                 let e = m.tensors["\(u.layer)/expansion/kernel"]?.shape.last ?? -1

@@ -29,6 +29,32 @@ struct TFLiteGraph {
         var sources: [Int]
     }
 
+    /// A constant whose values are checked now and computed on first read (the float kernels).
+    struct DeferredConstant {
+        var values: @Sendable () -> [Float]
+        var shape: [Int]
+        var sources: [Int]
+    }
+
+    /// What `constant` returns, with the values left to `DeferredConstant.values`.
+    func deferredConstant(_ index: Int) throws -> DeferredConstant? {
+        guard index >= 0 else { return nil }
+        let model = model
+        if try model.dequantized(index, values: false) != nil {
+            // Checked just now: computing them cannot throw.
+            return DeferredConstant(values: { try! model.dequantized(index)! }, shape: tensors[index].shape, sources: [index])
+        }
+        if let p = producer[index], ops[p].op == .dequantize, let source = ops[p].inputs.first,
+           source >= 0, try model.dequantized(source, values: false) != nil {
+            guard tensors[source].elementCount == tensors[index].elementCount else {
+                throw FlatBufferError(message: "\(describe(ops[p])) turns \(tensors[source].elementCount) values of tensor \(source) \(tensors[source].shape) into tensor \(index) of shape \(tensors[index].shape)")
+            }
+            return DeferredConstant(values: { try! model.dequantized(source)! }, shape: tensors[index].shape,
+                                    sources: [source, index])
+        }
+        return nil
+    }
+
     func constant(_ index: Int) throws -> Constant? {
         guard index >= 0 else { return nil }
         if let values = try model.dequantized(index) {

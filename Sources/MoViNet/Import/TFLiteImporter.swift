@@ -105,7 +105,7 @@ public enum TFLiteImporter {
                 throw FlatBufferError(message: "\(graph.describe(mul)): the head's mean over \(shape[2])×\(shape[3]) multiplies by \(c.value), not 1/\(shape[2] * shape[3])")
             }
             if abs(ratio - 1) > 1e-6, let k = m.tensors["classifier/head/kernel"] {
-                m.tensors["classifier/head/kernel"] = Tensor(shape: k.shape, data: k.data.map { $0 * ratio })
+                m.tensors["classifier/head/kernel"] = k.mapped { $0 * ratio }
             }
         }
     }

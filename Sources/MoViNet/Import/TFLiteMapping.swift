@@ -136,7 +136,9 @@ extension TFLiteGraph {
         guard op.inputs.count >= 2, let out = op.outputs.first else {
             throw FlatBufferError(message: "\(describe(op)) has \(op.inputs.count) inputs")
         }
-        guard let weight = try constant(op.inputs[1]) else {
+        // The kernel's values are computed when the float engine first reads them (an int8 run
+        // of an int8 file never does); its checks run now.
+        guard let weight = try deferredConstant(op.inputs[1]) else {
             throw FlatBufferError(message: "\(describe(op)) has a non-constant weight '\(name(op.inputs[1]))'")
         }
         let depthwise = op.op == .depthwiseConv2D
@@ -187,8 +189,8 @@ extension TFLiteGraph {
     }
 
     /// TFLite layouts → the canonical Keras layouts of ImportedModel.swift.
-    private func canonicalKernel(_ w: Constant, unit: TFLiteUnit, op: TFLiteOperator) throws -> Tensor {
-        let s = w.shape
+    private func canonicalKernel(_ w: DeferredConstant, unit: TFLiteUnit, op: TFLiteOperator) throws -> Tensor {
+        let s = w.shape, values = w.values
         func bad(_ expected: String) -> FlatBufferError {
             FlatBufferError(message: "\(describe(op)): '\(unit)' weight has shape \(s), expected \(expected)")
         }
@@ -196,35 +198,33 @@ extension TFLiteGraph {
         case (.depthwiseConv2D, "feature"):
             // [1, kh, kw, e] → [1, kh, kw, e] (kt = 1): the same order.
             guard s.count == 4, s[0] == 1 else { throw bad("[1, kh, kw, e]") }
-            return Tensor(shape: s, data: w.values)
+            return Tensor(shape: s, deferred: values)
         case (.depthwiseConv2D, "feature_temporal"):
             // [1, kt, 1, e] (time is the height axis) → [kt, e].
             guard s.count == 4, s[0] == 1, s[2] == 1 else { throw bad("[1, kt, 1, e]") }
-            return Tensor(shape: [s[1], s[3]], data: w.values)
+            return Tensor(shape: [s[1], s[3]], deferred: values)
         case (.conv2D, "conv") where unit.layer == "stem":
             // [out, kh, kw, in] → [1, kh, kw, in, out].
             guard s.count == 4 else { throw bad("[out, kh, kw, in]") }
             let (o, kh, kw, i) = (s[0], s[1], s[2], s[3])
-            var data = [Float](repeating: 0, count: w.values.count)
-            for oo in 0..<o {
-                for r in 0..<(kh * kw * i) { data[r * o + oo] = w.values[oo * kh * kw * i + r] }
-            }
-            return Tensor(shape: [1, kh, kw, i, o], data: data)
+            return Tensor(shape: [1, kh, kw, i, o], deferred: { Self.transposed(values(), rows: o, cols: kh * kw * i) })
         case (.conv2D, _):
             // 1×1 conv [out, 1, 1, in] → [in, out].
             guard s.count == 4, s[1] == 1, s[2] == 1 else { throw bad("a 1×1 kernel [out, 1, 1, in]") }
-            return transposed(w.values, rows: s[0], cols: s[3])
+            let (rows, cols) = (s[0], s[3])
+            return Tensor(shape: [cols, rows], deferred: { Self.transposed(values(), rows: rows, cols: cols) })
         case (.fullyConnected, _):
             guard s.count == 2 else { throw bad("[out, in]") }
-            return transposed(w.values, rows: s[0], cols: s[1])
+            let (rows, cols) = (s[0], s[1])
+            return Tensor(shape: [cols, rows], deferred: { Self.transposed(values(), rows: rows, cols: cols) })
         default:
             throw bad("a kernel of a conv unit")
         }
     }
 
     /// [rows, cols] row-major → [cols, rows].
-    private func transposed(_ v: [Float], rows: Int, cols: Int) -> Tensor {
-        let data = [Float](unsafeUninitializedCapacity: v.count) { out, count in
+    private static func transposed(_ v: [Float], rows: Int, cols: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: v.count) { out, count in
             v.withUnsafeBufferPointer { src in
                 // In 16×16 tiles, so that both sides stay in cache.
                 for r0 in stride(from: 0, to: rows, by: 16) {
@@ -237,7 +237,6 @@ extension TFLiteGraph {
             }
             count = v.count
         }
-        return Tensor(shape: [cols, rows], data: data)
     }
 
     /// `<L>/rezero/scale` from a MUL by a uniform constant named `…/rezero/…`.
