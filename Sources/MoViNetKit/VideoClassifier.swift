@@ -237,11 +237,19 @@ public final class VideoClassifier: @unchecked Sendable {
             }
         }
         var live: LatestFrames?
+        var ahead: ReadAheadFrames?
         if options.realtime && kind == .stream {
             live = LatestFrames(frames)
             frames = live!
+        } else if given == nil {
+            // The next frames decode on another core while the model runs.
+            ahead = ReadAheadFrames(frames)
+            frames = ahead!
         }
-        defer { live?.stop() }
+        defer {
+            live?.stop()
+            ahead?.stop()
+        }
         if frames.frameSize != inputSize {
             throw .invalidRequest("\(input): frames are \(frames.frameSize) px but the model takes \(inputSize) px")
         }
