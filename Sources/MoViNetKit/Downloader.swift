@@ -42,8 +42,9 @@ public enum Downloader {
             let count: Int
             do { count = try stream.read(into: buffer) } catch {
                 if let expected, received > 0, received < expected {
-                    throw DownloadError(url: name, problem:
-                        "truncated: received \(received) of \(expected) bytes (\(error.description))")
+                    // FFmpeg's http reports a body that ends early as a bare AVERROR(EIO).
+                    let cause = if case .failed(let text) = error { "connection lost: \(text)" } else { error.description }
+                    throw DownloadError(url: name, problem: "truncated: received \(received) of \(expected) bytes (\(cause))")
                 }
                 throw DownloadError(url: name, problem: error.description)
             }
