@@ -19,12 +19,22 @@
 #include <libavformat/version.h>
 #include <libswscale/version.h>
 
+/// av_log_set_callback and its callback's types: Swift cannot spell `va_list` in a function type.
+typedef void (*movinet_av_log_callback)(void *avcl, int level, const char *fmt, va_list args);
+typedef void (*movinet_av_log_set_callback)(movinet_av_log_callback callback);
+
 static inline int movinet_averror(int e) { return AVERROR(e); }
 static inline int movinet_averror_eof(void) { return AVERROR_EOF; }
 static inline int movinet_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int movinet_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
 static inline int movinet_averror_stream_not_found(void) { return AVERROR_STREAM_NOT_FOUND; }
 static inline int movinet_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
+static inline int movinet_averror_http_bad_request(void) { return AVERROR_HTTP_BAD_REQUEST; }
+static inline int movinet_averror_http_unauthorized(void) { return AVERROR_HTTP_UNAUTHORIZED; }
+static inline int movinet_averror_http_forbidden(void) { return AVERROR_HTTP_FORBIDDEN; }
+static inline int movinet_averror_http_not_found(void) { return AVERROR_HTTP_NOT_FOUND; }
+static inline int movinet_averror_http_other_4xx(void) { return AVERROR_HTTP_OTHER_4XX; }
+static inline int movinet_averror_http_server_error(void) { return AVERROR_HTTP_SERVER_ERROR; }
 static inline int64_t movinet_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int movinet_av_error_max_string_size(void) { return AV_ERROR_MAX_STRING_SIZE; }
 static inline int64_t movinet_av_time_base(void) { return AV_TIME_BASE; }

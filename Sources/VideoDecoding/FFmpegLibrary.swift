@@ -19,6 +19,12 @@ final class FFmpegLibrary: Sendable {
     let av_free: @convention(c) (UnsafeMutableRawPointer?) -> Void
     let av_freep: @convention(c) (UnsafeMutableRawPointer?) -> Void
     let av_log_set_level: @convention(c) (Int32) -> Void
+    // av_log_set_callback and av_log_default_callback, cast to their types where they are used
+    // (OpenLog): stored with their va_list function types, they crash Swift 6.3 when a test
+    // module deserialises this class.
+    typealias UntypedFunction = @convention(c) () -> Void
+    let av_log_set_callback: UntypedFunction
+    let av_log_default_callback: UntypedFunction
     let av_strerror: @convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32
     let av_version_info: @convention(c) () -> UnsafePointer<CChar>?
     let av_rescale_q: @convention(c) (Int64, AVRational, AVRational) -> Int64
@@ -77,6 +83,7 @@ final class FFmpegLibrary: Sendable {
         UnsafePointer<AVIOInterruptCB>?, UnsafeMutablePointer<OpaquePointer?>?) -> Int32
     let avio_closep: @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<AVIOContext>?>?) -> Int32
     let avio_read: @convention(c) (UnsafeMutablePointer<AVIOContext>?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32
+    let avio_size: @convention(c) (UnsafeMutablePointer<AVIOContext>?) -> Int64
     typealias ReadPacket = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32
     typealias Seek = @convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int64
     let avio_alloc_context: @convention(c) (
@@ -136,6 +143,8 @@ final class FFmpegLibrary: Sendable {
         av_free = try resolve("av_free")
         av_freep = try resolve("av_freep")
         av_log_set_level = try resolve("av_log_set_level")
+        av_log_set_callback = try resolve("av_log_set_callback")
+        av_log_default_callback = try resolve("av_log_default_callback")
         av_strerror = try resolve("av_strerror")
         av_version_info = try resolve("av_version_info")
         av_rescale_q = try resolve("av_rescale_q")
@@ -175,6 +184,7 @@ final class FFmpegLibrary: Sendable {
         avio_open2 = try resolve("avio_open2")
         avio_closep = try resolve("avio_closep")
         avio_read = try resolve("avio_read")
+        avio_size = try resolve("avio_size")
         avio_alloc_context = try resolve("avio_alloc_context")
         avio_context_free = try resolve("avio_context_free")
         sws_getContext = try resolve("sws_getContext")
