@@ -1,6 +1,7 @@
 // Realtime reading of a live input: the frames are decoded on a thread of their own as fast as
 // they arrive, and the model takes the newest one each time it is ready; the ones it never took
-// are skipped (their indices are missing from the predictions).
+// are skipped (their indices are missing from the predictions). The same hand-over, bounded and
+// dropping nothing, reads a file's frames ahead of the model (ReadAheadFrames.swift).
 
 import Foundation
 
@@ -9,30 +10,66 @@ import Foundation
 /// slower than the source skips frames instead of making the source wait. The last frame of the
 /// source is always handed out, and a read error comes after the frames before it.
 public final class LatestFrames: FrameStream, @unchecked Sendable {
-    private let condition = NSCondition()
-    private var latest: SampledFrame?
-    private var ended = false
-    private var failure: Error?
-    private var stopped = false
-    private var seenWarnings: [String] = []
+    private let handOver: FrameHandOver
     /// Frames replaced before the consumer took them.
-    public private(set) var replaced = 0
+    public var replaced: Int { handOver.replaced }
     /// The side of the square frames in pixels (the source's).
-    public let frameSize: Int
+    public var frameSize: Int { handOver.frameSize }
 
     /// Starts reading `source` on a thread of its own (the source is used only there from now on);
     /// the thread runs until the source ends or ``stop()`` is called.
     public init(_ source: FrameStream) {
+        handOver = FrameHandOver(source, keeping: .newest, threadName: "movinet-live-frames")
+    }
+
+    /// The newest frame not handed out yet, waiting for one; nil at the end.
+    public func next() throws -> SampledFrame? { try handOver.next() }
+
+    /// The source's warnings, as of the last frame it gave.
+    public var warnings: [String] { handOver.warnings }
+
+    /// Stops reading after the frame being read (the consumer is done).
+    public func stop() { handOver.stop() }
+}
+
+/// Frames read from a source on a thread of their own and handed to one consumer in order: only
+/// the newest (the source never waits; older ones are replaced), or up to `depth` ahead (the
+/// source waits; none is dropped). A read error comes after the frames before it.
+final class FrameHandOver: @unchecked Sendable {
+    enum Keeping {
+        case newest
+        case ahead(depth: Int)
+    }
+
+    private let condition = NSCondition()
+    private let keeping: Keeping
+    private var queue: [SampledFrame] = []
+    private var ended = false
+    private var failure: Error?
+    private var stopped = false
+    private var seenWarnings: [String] = []
+    private(set) var replaced = 0
+    let frameSize: Int
+
+    init(_ source: FrameStream, keeping: Keeping, threadName: String) {
         frameSize = source.frameSize
+        self.keeping = keeping
         let handOver = UncheckedSendable(source)
         let thread = Thread { [self] in self.produce(handOver.value) }
         thread.stackSize = 4 << 20
-        thread.name = "movinet-live-frames"
+        thread.name = threadName
         thread.start()
     }
 
     private func produce(_ source: FrameStream) {
         while true {
+            if case let .ahead(depth) = keeping {
+                condition.lock()
+                while queue.count >= depth && !stopped { condition.wait() }
+                let stop = stopped
+                condition.unlock()
+                if stop { return }
+            }
             let frame: SampledFrame?
             var caught: Error?
             do { frame = try source.next() } catch { frame = nil; caught = error }
@@ -40,8 +77,11 @@ public final class LatestFrames: FrameStream, @unchecked Sendable {
             seenWarnings = source.warnings
             if stopped { condition.unlock(); return }
             if let frame {
-                if latest != nil { replaced += 1 }
-                latest = frame
+                if case .newest = keeping, !queue.isEmpty {
+                    replaced += queue.count
+                    queue.removeAll()
+                }
+                queue.append(frame)
             } else {
                 ended = true
                 failure = caught
@@ -52,14 +92,13 @@ public final class LatestFrames: FrameStream, @unchecked Sendable {
         }
     }
 
-    /// The newest frame not handed out yet, waiting for one; nil at the end.
-    public func next() throws -> SampledFrame? {
+    func next() throws -> SampledFrame? {
         condition.lock()
         defer { condition.unlock() }
-        while latest == nil && !ended { condition.wait() }
-        if let frame = latest {
-            latest = nil
-            return frame
+        while queue.isEmpty && !ended { condition.wait() }
+        if !queue.isEmpty {
+            condition.broadcast()   // a reader ahead may wait for room
+            return queue.removeFirst()
         }
         if let failure {
             self.failure = nil
@@ -68,17 +107,16 @@ public final class LatestFrames: FrameStream, @unchecked Sendable {
         return nil
     }
 
-    /// The source's warnings, as of the last frame it gave.
-    public var warnings: [String] {
+    var warnings: [String] {
         condition.lock()
         defer { condition.unlock() }
         return seenWarnings
     }
 
-    /// Stops reading after the frame being read (the consumer is done).
-    public func stop() {
+    func stop() {
         condition.lock()
         stopped = true
+        condition.broadcast()
         condition.unlock()
     }
 }

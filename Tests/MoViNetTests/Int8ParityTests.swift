@@ -14,6 +14,18 @@ final class Int8ParityTests: XCTestCase {
         return try MoViNetModel(path: url.path)
     }
 
+    /// A sample's exact 172×172 input frames (floats in [0, 1]) and LiteRT's int8 logits after each.
+    func referenceRun(_ sample: String) throws -> (frames: [[Float]], logits: [Float]) {
+        guard let framesURL = try SharedFiles.url("reference/\(sample).frames172.u8"),
+              let logitsURL = try SharedFiles.url("reference/\(sample).litert_a0_stream_int8.logits.f32")
+        else { throw XCTSkip("reference files not available") }
+        let bytes = [UInt8](try Data(contentsOf: framesURL))
+        let logits = try Data(contentsOf: logitsURL).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let n = 172 * 172 * 3
+        let frames = (0..<(bytes.count / n)).map { t in bytes[(t * n)..<((t + 1) * n)].map { Float($0) / 255 } }
+        return (frames, logits)
+    }
+
     func testLogitsEqualLiteRT() throws {
         let model = try load()
         XCTAssertNotNil(model.quantized, model.quantizedUnavailable ?? "")
@@ -24,18 +36,11 @@ final class Int8ParityTests: XCTestCase {
             XCTAssertEqual(runner.precision, .int8)
             var compared = 0
             for sample in ["jumpingjack.gif", "carving_ice.mp4", "mmaction2_demo.mp4"] {
-                guard let framesURL = try SharedFiles.url("reference/\(sample).frames172.u8"),
-                      let logitsURL = try SharedFiles.url("reference/\(sample).litert_a0_stream_int8.logits.f32")
-                else { throw XCTSkip("reference files not available") }
-                let bytes = [UInt8](try Data(contentsOf: framesURL))
-                let reference = try Data(contentsOf: logitsURL).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-                let n = 172 * 172 * 3
-                let frames = bytes.count / n
-                XCTAssertEqual(reference.count, frames * 600)
+                let (frames, reference) = try referenceRun(sample)
+                XCTAssertEqual(reference.count, frames.count * 600)
                 runner.reset()
                 var differing = 0
-                for t in 0..<frames {
-                    let frame = bytes[(t * n)..<((t + 1) * n)].map { Float($0) / 255 }
+                for (t, frame) in frames.enumerated() {
                     let got = frame.withUnsafeBufferPointer { runner.step($0) }
                     let want = Array(reference[(t * 600)..<((t + 1) * 600)])
                     differing += zip(got, want).filter { $0 != $1 }.count
@@ -55,13 +60,7 @@ final class Int8ParityTests: XCTestCase {
         let model = try load()
         let program = try XCTUnwrap(model.quantized)
         XCTAssertGreaterThan(program.classifierStepCount, 2, "the TF Hub graph splits before its classifier")
-        guard let framesURL = try SharedFiles.url("reference/jumpingjack.gif.frames172.u8"),
-              let logitsURL = try SharedFiles.url("reference/jumpingjack.gif.litert_a0_stream_int8.logits.f32")
-        else { throw XCTSkip("reference files not available") }
-        let bytes = [UInt8](try Data(contentsOf: framesURL))
-        let reference = try Data(contentsOf: logitsURL).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        let n = 172 * 172 * 3
-        let frames = (0..<(bytes.count / n)).map { t in bytes[(t * n)..<((t + 1) * n)].map { Float($0) / 255 } }
+        let (frames, reference) = try referenceRun("jumpingjack.gif")
         let int8 = try MoViNetRunner(model: model, height: 172, width: 172, threads: 2)
         for count in [1, 5, frames.count] {
             int8.reset()
