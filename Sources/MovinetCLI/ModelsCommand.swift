@@ -36,7 +36,9 @@ struct ModelsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the model ids, what each is, and whether it is cached.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the model ids, what each is, and whether it is cached.")
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -55,6 +57,7 @@ struct ModelsCommand: ParsableCommand {
 
     struct Download: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "download",
             abstract: "Download, verify and store models (and their labels); already stored ones are kept unless --force.")
         @Argument(help: "Model ids, or 'all'.") var ids: [String]
         @Flag(help: "Download again even when stored.") var force = false
@@ -84,7 +87,9 @@ struct ModelsCommand: ParsableCommand {
     }
 
     struct Path: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print where a stored model is (status 1 if it is not stored).")
+        static let configuration = CommandConfiguration(
+            commandName: "path",
+            abstract: "Print where a stored model is (status 1 if it is not stored).")
         @Argument(help: "Model id.") var id: String
         @OptionGroup var store: StoreOptions
 
@@ -103,6 +108,7 @@ struct ModelsCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check stored models again: size and SHA-256 where pinned, and that each loads as its architecture.")
         @Argument(help: "Model id (default: every stored one).") var id: String?
         @OptionGroup var store: StoreOptions
@@ -120,7 +126,9 @@ struct ModelsCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a stored model from the cache.")
+        static let configuration = CommandConfiguration(
+            commandName: "remove",
+            abstract: "Delete a stored model from the cache.")
         @Argument(help: "Model id.") var id: String
         @OptionGroup var store: StoreOptions
 
