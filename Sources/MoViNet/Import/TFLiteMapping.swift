@@ -44,10 +44,12 @@ struct TFLiteUnit: Hashable, CustomStringConvertible {
 
     var isDepthwise: Bool { unit == "feature" || unit == "feature_temporal" }
 
-    /// Parses one `;`-separated component of a TFLite tensor name.
+    /// Parses one `;`-separated component of a TFLite tensor name. Substrings throughout: an
+    /// int8 file's names run to dozens of components and every operator's name is parsed at load.
     static func parse(_ component: Substring) -> TFLiteUnit? {
-        let parts = component.split(separator: "/").map(String.init)
-        for (i, part) in parts.enumerated() {
+        let parts = component.split(separator: "/")
+        for i in parts.indices {
+            let part = parts[i]
             let rest = parts[(i + 1)...]
             if part == "classifier_head" {
                 if rest.first == "head" { return TFLiteUnit(layer: "classifier", unit: "head") }
@@ -59,28 +61,27 @@ struct TFLiteUnit: Hashable, CustomStringConvertible {
             // `block{b}_layer{l}`, or `b{b}/l{l}` as 2021 Model Garden code named the layers.
             var layer: String?
             if isBlockLayer(part) {
-                layer = part
+                layer = String(part)
             } else if let next = rest.first, let b = Int(part.dropFirst()), let l = Int(next.dropFirst()),
                       b >= 0, l >= 0, part.hasPrefix("b"), next.hasPrefix("l") {
                 layer = "block\(b)_layer\(l)"
             }
             if let layer {
-                let r = Array(rest)
                 let unit: String
-                if r.contains("skip") {
-                    guard r.contains("skip_project") else { return nil }
+                if rest.contains("skip") {
+                    guard rest.contains("skip_project") else { return nil }
                     unit = "skip"
-                } else if r.contains("expansion") {
+                } else if rest.contains("expansion") {
                     unit = "expansion"
-                } else if r.contains("feature") {
-                    unit = r.contains("conv2d_temporal") ? "feature_temporal" : "feature"
-                } else if r.contains("se_reduce") {
+                } else if rest.contains("feature") {
+                    unit = rest.contains("conv2d_temporal") ? "feature_temporal" : "feature"
+                } else if rest.contains("se_reduce") {
                     unit = "se/reduce"
-                } else if r.contains("se_expand") {
+                } else if rest.contains("se_expand") {
                     unit = "se/expand"
-                } else if r.contains("projection") {
+                } else if rest.contains("projection") {
                     unit = "projection"
-                } else if r.contains("rezero") {
+                } else if rest.contains("rezero") {
                     unit = "rezero"
                 } else {
                     return nil
@@ -91,19 +92,34 @@ struct TFLiteUnit: Hashable, CustomStringConvertible {
         return nil
     }
 
-    /// `block{b}_layer{l}`.
-    static func isBlockLayer(_ s: String) -> Bool {
-        guard s.hasPrefix("block"), let us = s.firstIndex(of: "_") else { return false }
-        let b = s[s.index(s.startIndex, offsetBy: 5)..<us]
-        let rest = s[s.index(after: us)...]
-        guard rest.hasPrefix("layer") else { return false }
-        let l = rest.dropFirst(5)
-        return !b.isEmpty && !l.isEmpty && b.allSatisfy(\.isNumber) && l.allSatisfy(\.isNumber)
+    /// `block{b}_layer{l}`, with ASCII digits.
+    static func isBlockLayer<S: StringProtocol>(_ s: S) -> Bool {
+        var rest = s.utf8[...]
+        func take(_ literal: StaticString) -> Bool {
+            let prefix = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+            guard rest.starts(with: prefix) else { return false }
+            rest = rest.dropFirst(prefix.count)
+            return true
+        }
+        func takeDigits() -> Bool {
+            let digits = rest.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            rest = rest.dropFirst(digits.count)
+            return !digits.isEmpty
+        }
+        return take("block") && takeDigits() && take("_layer") && takeDigits() && rest.isEmpty
     }
 
     /// All units named in a tensor name, in order.
     static func all(in name: String) -> [TFLiteUnit] {
         name.split(separator: ";").compactMap(parse)
+    }
+
+    /// The first unit named in a tensor name, parsing no further than it.
+    static func first(in name: String) -> TFLiteUnit? {
+        for component in name.split(separator: ";") {
+            if let unit = parse(component) { return unit }
+        }
+        return nil
     }
 }
 
@@ -242,7 +258,7 @@ extension TFLiteGraph {
     /// `<L>/rezero/scale` from a MUL by a uniform constant named `…/rezero/…`.
     private func mapRezero(_ op: TFLiteOperator, into m: inout TFLiteMapping) throws {
         guard let out = op.outputs.first,
-              let unit = TFLiteUnit.all(in: name(out)).first, unit.unit == "rezero" else { return }
+              let unit = TFLiteUnit.first(in: name(out)), unit.unit == "rezero" else { return }
         let constants = try op.inputs.compactMap { try constant($0) }
         guard constants.count == 1, let c = constants.first, let value = c.values.first else {
             throw FlatBufferError(message: "\(describe(op)): expected one constant ReZero scale operand")
