@@ -16,22 +16,22 @@ public struct Labels: Sendable, Equatable {
         var scalars = Substring(text).unicodeScalars
         if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
         var lines: [String] = []
-        var line = String.UnicodeScalarView()
-        var previous: Unicode.Scalar?
-        for scalar in scalars {
-            if scalar == "\n" && previous == "\r" {
-                previous = scalar
-                continue   // the LF of a CRLF: the CR ended the line
+        var start = scalars.startIndex
+        var index = start
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            guard scalar == "\n" || scalar == "\r" else {
+                scalars.formIndex(after: &index)
+                continue
             }
-            if scalar == "\n" || scalar == "\r" {
-                lines.append(String(line).trimmingCharacters(in: .whitespacesAndNewlines))
-                line = String.UnicodeScalarView()
-            } else {
-                line.append(scalar)
+            lines.append(Self.trimmed(scalars[start..<index]))
+            scalars.formIndex(after: &index)
+            if scalar == "\r", index < scalars.endIndex, scalars[index] == "\n" {
+                scalars.formIndex(after: &index)   // the LF of a CRLF: the CR ended the line
             }
-            previous = scalar
+            start = index
         }
-        lines.append(String(line).trimmingCharacters(in: .whitespacesAndNewlines))
+        lines.append(Self.trimmed(scalars[start...]))
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         if lines.isEmpty { throw ModelError(source, "label file is empty") }
         if let blank = lines.firstIndex(where: { $0.isEmpty }) {
@@ -40,12 +40,20 @@ public struct Labels: Sendable, Equatable {
         names = lines
     }
 
+    /// A line without its leading and trailing white space (Unicode's White_Space property, the
+    /// set Foundation's `.whitespacesAndNewlines` trims).
+    private static func trimmed(_ line: Substring.UnicodeScalarView) -> String {
+        guard let first = line.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = line.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(line[first...last])
+    }
+
     /// Reads a label file (UTF-8 text).
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = FileBytes.read(path) else {
             throw ModelError(path, "cannot read label file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ModelError(path, "label file is not UTF-8 text")
         }
         try self.init(text: text, source: path)

@@ -7,10 +7,10 @@ public enum TFLiteImporter {
     /// with the flavour and input size read off the graph. Throws `ModelError` naming the file
     /// for anything that is not a MoViNet stream TFLite model or is damaged.
     public static func load(path: String) throws -> ImportedModel {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = FileBytes.read(path) else {
             throw ModelError(path, "cannot read the file")
         }
-        return try load(bytes: [UInt8](data), path: path)
+        return try load(bytes: bytes, path: path)
     }
 
     /// The same from bytes already in memory; `path` is only used in messages and `source`.
@@ -37,7 +37,7 @@ public enum TFLiteImporter {
             return n.contains("stream_buffer") || n.contains("pool_buffer") || n.contains("frame_count")
         }
         let named = sg.operators.contains { op in
-            op.outputs.contains { !TFLiteUnit.all(in: graph.name($0)).isEmpty }
+            op.outputs.contains { TFLiteUnit.first(in: graph.name($0)) != nil }
         }
         guard named else {
             throw FlatBufferError(message: "not a MoViNet model: no operator belongs to a MoViNet layer (stem, block{b}_layer{l}, head, classifier_head)")
