@@ -53,7 +53,7 @@ public enum FrameStreams {
 /// Timestamps are the sampling grid's (start + k / fps), or the decoded frame's own with `fps` 0:
 /// seconds from the start of the video either way.
 public final class VideoFrames: FrameStream {
-    private let frames: SampledFrames
+    private let frames: SampledVideo
     public let frameSize: Int
     private let fps: Double
     private let centerCrop: Bool
@@ -64,19 +64,25 @@ public final class VideoFrames: FrameStream {
 
     /// Opens a video or GIF (file, URL, `-` or FIFO) for `size`×`size` model frames sampled at
     /// `fps`; `decoding` turns frames upright and picks the span.
-    public init(path: String, size: Int, fps: Double, centerCrop: Bool,
+    public convenience init(path: String, size: Int, fps: Double, centerCrop: Bool,
                 decoding: DecodingOptions = DecodingOptions()) throws {
-        frames = try SampledFrames(path: path, fps: fps, options: decoding)
+        self.init(try SampledFrames(path: path, fps: fps, options: decoding), size: size, fps: fps,
+                  centerCrop: centerCrop, start: decoding.start)
+    }
+
+    /// The same over frames already sampled at `fps` from `start` (EarlyFrames.swift).
+    init(_ frames: SampledVideo, size: Int, fps: Double, centerCrop: Bool, start: Double) {
+        self.frames = frames
         frameSize = size
         self.fps = fps
         self.centerCrop = centerCrop
-        start = decoding.start
+        self.start = start
     }
 
     /// What the decoder says about the video (container, codec, size, rotation).
-    public var info: VideoInfo { frames.source.info }
+    public var info: VideoInfo { frames.info }
 
-    public var warnings: [String] { frames.source.warnings }
+    public var warnings: [String] { frames.warnings }
 
     public func next() throws -> SampledFrame? {
         guard let frame = try frames.next() else { return nil }
@@ -92,6 +98,18 @@ public final class VideoFrames: FrameStream {
         let timestamp = fps > 0 ? start + Double(emitted) / fps : frame.timestamp
         return SampledFrame(index: emitted, timestamp: timestamp, pixels: pixels)
     }
+}
+
+/// Decoded frames at the video's own size, sampled: a ``SampledFrames`` or an ``EarlyFrames`` read.
+protocol SampledVideo: AnyObject {
+    func next() throws -> VideoFrame?
+    var info: VideoInfo { get }
+    var warnings: [String] { get }
+}
+
+extension SampledFrames: SampledVideo {
+    var info: VideoInfo { source.info }
+    var warnings: [String] { source.warnings }
 }
 
 /// A `.npy` array taken as already sampled: frame k is at k / fps seconds (k / 5 with fps 0).

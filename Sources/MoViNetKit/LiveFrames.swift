@@ -10,15 +10,16 @@ import Foundation
 /// slower than the source skips frames instead of making the source wait. The last frame of the
 /// source is always handed out, and a read error comes after the frames before it.
 public final class LatestFrames: FrameStream, @unchecked Sendable {
-    private let handOver: FrameHandOver
+    private let handOver: FrameHandOver<SampledFrame>
     /// Frames replaced before the consumer took them.
     public var replaced: Int { handOver.replaced }
     /// The side of the square frames in pixels (the source's).
-    public var frameSize: Int { handOver.frameSize }
+    public let frameSize: Int
 
     /// Starts reading `source` on a thread of its own (the source is used only there from now on);
     /// the thread runs until the source ends or ``stop()`` is called.
     public init(_ source: FrameStream) {
+        frameSize = source.frameSize
         handOver = FrameHandOver(source, keeping: .newest, threadName: "movinet-live-frames")
     }
 
@@ -34,8 +35,9 @@ public final class LatestFrames: FrameStream, @unchecked Sendable {
 
 /// Frames read from a source on a thread of their own and handed to one consumer in order: only
 /// the newest (the source never waits; older ones are replaced), or up to `depth` ahead (the
-/// source waits; none is dropped). A read error comes after the frames before it.
-final class FrameHandOver: @unchecked Sendable {
+/// source waits; none is dropped). A read error comes after the frames before it. `Frame` is a
+/// model-ready ``SampledFrame`` or, before the model is known, a decoded frame (EarlyFrames.swift).
+final class FrameHandOver<Frame>: @unchecked Sendable {
     enum Keeping {
         case newest
         case ahead(depth: Int)
@@ -43,25 +45,26 @@ final class FrameHandOver: @unchecked Sendable {
 
     private let condition = NSCondition()
     private let keeping: Keeping
-    private var queue: [SampledFrame] = []
+    private var queue: [Frame] = []
     private var ended = false
     private var failure: Error?
     private var stopped = false
     private var seenWarnings: [String] = []
     private(set) var replaced = 0
-    let frameSize: Int
 
-    init(_ source: FrameStream, keeping: Keeping, threadName: String) {
-        frameSize = source.frameSize
+    /// Starts a thread that calls `read` (nil: the end) and `warnings` (after each read); they
+    /// are called on that thread only.
+    init(keeping: Keeping, threadName: String, read: @escaping () throws -> Frame?,
+         warnings: @escaping () -> [String]) {
         self.keeping = keeping
-        let handOver = UncheckedSendable(source)
-        let thread = Thread { [self] in self.produce(handOver.value) }
+        let source = UncheckedSendable((read, warnings))
+        let thread = Thread { [self] in self.produce(read: source.value.0, warnings: source.value.1) }
         thread.stackSize = 4 << 20
         thread.name = threadName
         thread.start()
     }
 
-    private func produce(_ source: FrameStream) {
+    private func produce(read: () throws -> Frame?, warnings: () -> [String]) {
         while true {
             if case let .ahead(depth) = keeping {
                 condition.lock()
@@ -70,11 +73,11 @@ final class FrameHandOver: @unchecked Sendable {
                 condition.unlock()
                 if stop { return }
             }
-            let frame: SampledFrame?
+            let frame: Frame?
             var caught: Error?
-            do { frame = try source.next() } catch { frame = nil; caught = error }
+            do { frame = try read() } catch { frame = nil; caught = error }
             condition.lock()
-            seenWarnings = source.warnings
+            seenWarnings = warnings()
             if stopped { condition.unlock(); return }
             if let frame {
                 if case .newest = keeping, !queue.isEmpty {
@@ -92,7 +95,7 @@ final class FrameHandOver: @unchecked Sendable {
         }
     }
 
-    func next() throws -> SampledFrame? {
+    func next() throws -> Frame? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && !ended { condition.wait() }
@@ -118,5 +121,14 @@ final class FrameHandOver: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+extension FrameHandOver where Frame == SampledFrame {
+    /// Reads a frame stream (used only on the hand-over's thread from now on).
+    convenience init(_ source: FrameStream, keeping: Keeping, threadName: String) {
+        let source = UncheckedSendable(source)
+        self.init(keeping: keeping, threadName: threadName, read: { try source.value.next() },
+                  warnings: { source.value.warnings })
     }
 }

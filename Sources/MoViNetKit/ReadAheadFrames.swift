@@ -6,12 +6,13 @@
 /// returns the same frames in the same order as `source` would, then its error (if any) after
 /// the frames before it. ``stop()`` ends the reading early (the consumer is done).
 public final class ReadAheadFrames: FrameStream, @unchecked Sendable {
-    private let handOver: FrameHandOver
+    private let handOver: FrameHandOver<SampledFrame>
     /// The side of the square frames in pixels (the source's).
-    public var frameSize: Int { handOver.frameSize }
+    public let frameSize: Int
 
     /// Starts reading `source` on a thread of its own (the source is used only there from now on).
     public init(_ source: FrameStream, depth: Int = 2) {
+        frameSize = source.frameSize
         handOver = FrameHandOver(source, keeping: .ahead(depth: max(1, depth)), threadName: "movinet-read-ahead")
     }
 
