@@ -83,12 +83,7 @@ extension VideoClassifier {
         if let given {
             frames = given
         } else {
-            do {
-                frames = try FrameStreams.open(input, size: inputSize, fps: options.fps, centerCrop: options.centerCrop,
-                                               decoding: options.decoding)
-            } catch {
-                throw .input(error, path: input)
-            }
+            frames = try openFrames(input)
         }
         if frames.frameSize != inputSize {
             throw .invalidRequest("\(input): frames are \(frames.frameSize) px but the model takes \(inputSize) px")

@@ -46,6 +46,8 @@ public final class VideoClassifier: @unchecked Sendable {
 
     private let lock = NSLock()
     private var idleRunners: [MoViNetRunner] = []
+    /// An input started before the classifier existed (``adopt(_:)``).
+    private var early: EarlyFrames?
 
     /// Loads a model by store id (`a0-stream-int8`, `a2-base`, … — see ``Catalog``; downloaded into
     /// the store's cache on first use) or by path (a `.tflite` file, a TF checkpoint prefix or folder,
@@ -223,18 +225,11 @@ public final class VideoClassifier: @unchecked Sendable {
     private func run(_ input: String, frames given: FrameStream?, perFrame: Bool,
                      onPrediction: (FramePrediction) throws -> Void, onProgress: (Int) -> Void,
                      isCancelled: () -> Bool) throws(MoViNetKitError) -> Classification {
-        let runner = try acquireRunner()
-        defer { releaseRunner(runner) }
         var frames: FrameStream
         if let given {
             frames = given
         } else {
-            do {
-                frames = try FrameStreams.open(input, size: inputSize, fps: options.fps, centerCrop: options.centerCrop,
-                                               decoding: options.decoding)
-            } catch {
-                throw .input(error, path: input)
-            }
+            frames = try openFrames(input)
         }
         var live: LatestFrames?
         var ahead: ReadAheadFrames?
@@ -250,6 +245,9 @@ public final class VideoClassifier: @unchecked Sendable {
             live?.stop()
             ahead?.stop()
         }
+        // After the frames started: the first ones decode while the runner is made.
+        let runner = try acquireRunner()
+        defer { releaseRunner(runner) }
         if frames.frameSize != inputSize {
             throw .invalidRequest("\(input): frames are \(frames.frameSize) px but the model takes \(inputSize) px")
         }
@@ -263,6 +261,30 @@ public final class VideoClassifier: @unchecked Sendable {
         } catch {
             throw .input(error, path: input)
         }
+    }
+
+    /// Opens `input`'s frames, or takes the ones an adopted ``EarlyFrames`` has been decoding.
+    func openFrames(_ input: String) throws(MoViNetKitError) -> FrameStream {
+        lock.lock()
+        let early = self.early
+        lock.unlock()
+        do {
+            if let early, early.take(input, fps: options.fps, decoding: options.decoding) {
+                return try early.frames(size: inputSize, centerCrop: options.centerCrop)
+            }
+            return try FrameStreams.open(input, size: inputSize, fps: options.fps, centerCrop: options.centerCrop,
+                                         decoding: options.decoding)
+        } catch {
+            throw .input(error, path: input)
+        }
+    }
+
+    /// Hands the classifier an input started before it existed: its next run of that input
+    /// (with the same fps and decoding options) reads these frames instead of opening the file.
+    public func adopt(_ early: EarlyFrames) {
+        lock.lock()
+        self.early = early
+        lock.unlock()
     }
 
     private func acquireRunner() throws(MoViNetKitError) -> MoViNetRunner {

@@ -62,7 +62,13 @@ public enum Batch {
         } else {
             feed = sharded(Inputs.feed(arguments, separator: separator, onScan: reportScan), request.inputs.shard)
         }
+        // The first file decodes while the model loads (a short GIF is mostly import and decoding).
+        let early = request.realtime ? nil : known?.first.flatMap {
+            EarlyFrames.start($0, fps: options.fps, decoding: options.decoding)
+        }
+        defer { early?.stop() }
         let classifier = try ModelResolution.classifier(model, options: options)
+        if let early { classifier.adopt(early) }
         try check(classifier)
         if request.everyFrame && classifier.kind != .stream {
             diagnostics.fatal("movinet: \(model.model): --every-frame needs a stream model (e.g. a0-stream-int8)")
