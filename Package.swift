@@ -12,6 +12,13 @@ let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
 #else
 let simdFlags: [SwiftSetting] = []
 #endif
+// MoViNetAVX512 alone is compiled for AVX-512 (F/BW/VL/DQ/CD) with VNNI: its kernels run only
+// where CPUID says so (MoViNet's CPUFeatures), so the binary still runs on any x86-64-v3 machine.
+#if arch(x86_64)
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"])]
+#else
+let avx512Flags: [SwiftSetting] = []
+#endif
 // Release builds are plain `-O` everywhere: bounds, overflow and exclusivity checks stay on. The
 // parsers, importers and decoder glue read bytes from other people's files and must trap rather
 // than corrupt memory; `-Ounchecked` in every module let crafted model files write out of bounds
@@ -59,7 +66,8 @@ let package = Package(
         .systemLibrary(name: "CGIFLib", providers: [.apt(["libgif-dev"]), .brew(["giflib"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "CGIFLib"], swiftSettings: optimise),
-        .target(name: "MoViNet", swiftSettings: optimise),
+        .target(name: "MoViNetAVX512", swiftSettings: avx512Flags),
+        .target(name: "MoViNet", dependencies: ["MoViNetAVX512"], swiftSettings: optimise),
         .target(name: "MoViNetKit", dependencies: ["VideoDecoding", "MoViNet", "CZlib"], swiftSettings: simdFlags),
         .target(
             name: "MovinetCLI",

@@ -67,7 +67,7 @@ struct BenchCommand: ParsableCommand {
             Diagnostics.shared.fatal("movinet: \(model ?? random ?? ""): \(error.message)")
             throw ExitCode(ExitStatus.modelLoad.rawValue)
         }
-        // The int8 kernels this CPU runs (MOVINET_KERNELS=avx2|portable forces a set), and why.
+        // The int8 kernels this CPU runs (MOVINET_KERNELS=avx512vnni|avx2|portable forces a set), and why.
         let kernels = runner.precision == .int8 ? KernelSet.selected.rawValue : "float"
         let cpu = CPUFeatures.current.summary
         let stream = net.info.kind == .stream

@@ -8,23 +8,25 @@ import Darwin
 #endif
 
 enum FileBytes {
-    /// The bytes of the file at `path` (of a pipe such as `<(…)`, up to its end), or nil when it
-    /// cannot be opened or a read fails (a folder).
+    /// The bytes of the file at `path` (of a pipe such as `<(…)` or a file of /proc, up to its
+    /// end), or nil when it cannot be opened or a read fails (a folder).
     static func read(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
-        if (st.st_mode & S_IFMT) == S_IFREG {
-            // One read of the size fstat gave, into the array itself.
+        var bytes: [UInt8] = []
+        if (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0 {
+            // One read of the size fstat gave, into the array itself; what follows (a file that
+            // grew) is read as from a pipe. Files of /proc say size 0 and are read as pipes.
             var failed = false
-            let bytes = [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buffer, count in
+            bytes = [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buffer, count in
                 count = fill(fd, buffer, failed: &failed)
             }
-            return failed ? nil : bytes
+            if failed { return nil }
+            if bytes.count < Int(st.st_size) { return bytes }
         }
-        var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             var failed = false

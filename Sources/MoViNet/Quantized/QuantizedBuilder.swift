@@ -383,7 +383,7 @@ private struct Builder {
         let (kh, kw) = (ws[1], ws[2])
         guard ws[0] == cout, ws[3] == cin else { throw fail(op, "weights \(ws) do not match the input \(xs)") }
         macs += oh * ow * cout * kh * kw * cin
-        let gemm = packPointwise(w, bias: bias, scales: scales, k: kh * kw * cin, n: cout, xZeroPoint: qx.zeroPoint, range: r)
+        let gemm = QuantizedPointwise.pack(w, bias: bias, scales: scales, k: kh * kw * cin, n: cout, xZeroPoint: qx.zeroPoint, range: r)
         if kh == 1, kw == 1, stride == 1, oh == h, ow == wd {
             steps.append(.pointwise(src: src, dst: try newSlot(out), pixels: oh * ow, gemm))
             return
@@ -400,9 +400,11 @@ private struct Builder {
             padTop: padBefore(h, oh, kh, stride, same: same), padLeft: padBefore(wd, ow, kw, stride, same: same),
             inZeroPoint: qx.zeroPoint, weights: wi, bias: bi, scale: sc, range: r, gemm: gemm)))
     }
+}
 
+extension QuantizedPointwise {
     /// int8 weights (n, k) row-major packed for the GEMM, with the input zero point folded into the bias.
-    func packPointwise(_ w: [Int8], bias: [Int32], scales: [Float], k: Int, n: Int, xZeroPoint: Int32,
+    static func pack(_ w: [Int8], bias: [Int32], scales: [Float], k: Int, n: Int, xZeroPoint: Int32,
                        range r: OutputRange) -> QuantizedPointwise {
         let kPairs = (k + 1) / 2, nBlocks = (n + 7) / 8
         var packed = [Int16](repeating: 0, count: nBlocks * kPairs * 16)

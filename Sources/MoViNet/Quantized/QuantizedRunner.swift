@@ -15,6 +15,10 @@ final class QuantizedRunner {
     private let patchCount: Int
     /// The frame being stepped: the image QUANTIZE reads it in place.
     private var frame: UnsafePointer<Float>?
+    #if arch(x86_64)
+    /// Step i's GEMM packed for the VNNI kernels (the avx512vnni set; nil for other steps).
+    private let vnni: [VNNIPacked?]
+    #endif
 
     init(program: QuantizedProgram, threads: Int, kernels: KernelSet = .selected) {
         self.program = program
@@ -40,6 +44,16 @@ final class QuantizedRunner {
         self.patches = .allocate(capacity: patches + 32)
         paddedCount = most
         padded = .allocate(capacity: most + 32)
+        #if arch(x86_64)
+        vnni = program.steps.map { step in
+            guard kernels == .avx512vnni else { return nil }
+            switch step {
+            case let .pointwise(_, _, _, m): return VNNIPacked(m)
+            case let .conv(_, _, m): return VNNIPacked(m.gemm)
+            default: return nil
+            }
+        }
+        #endif
         reset()
     }
 
@@ -74,30 +88,36 @@ final class QuantizedRunner {
     /// The logits after the frames consumed so far: the classifier steps that `advance` left out,
     /// run on the state the last frame left.
     func logits() -> UnsafeBufferPointer<Float> {
-        for step in program.steps[program.logitsFrom...] { run(step) }
+        for i in program.logitsFrom..<program.steps.count { run(i) }
         return UnsafeBufferPointer(start: f32(program.logits), count: program.numClasses)
     }
 
     private func advance(_ frame: UnsafePointer<Float>, through end: Int) {
         self.frame = frame
         defer { self.frame = nil }
-        for step in program.steps[..<end] { run(step) }
+        for i in 0..<end { run(i) }
         for c in program.carries where c.from != c.to {
             memory[c.to].copyMemory(from: memory[c.from], byteCount: program.slots[c.to].byteCount)
         }
     }
 
-    /// The paired-tap depthwise kernels exist on x86-64 only.
+    /// The paired-tap depthwise kernels exist on x86-64 only (the avx2 and avx512vnni sets).
     private var avx2Paired: Bool {
         #if arch(x86_64)
-        kernels == .avx2
+        kernels != .portable
         #else
         false
         #endif
     }
 
-    private func run(_ step: QuantizedStep) {
-        switch step {
+    private func run(_ index: Int) {
+        #if arch(x86_64)
+        if let gemm = vnni[index] {
+            runVNNI(program.steps[index], gemm)
+            return
+        }
+        #endif
+        switch program.steps[index] {
         case let .quantize(src, dst, count, inverseScale, zeroPoint):
             let x = src == program.image ? frame! : UnsafePointer(f32(src))
             quantizeFloats(x, i8(dst), count: count, inverseScale: inverseScale, zeroPoint: zeroPoint)
@@ -126,8 +146,7 @@ final class QuantizedRunner {
         #if arch(x86_64)
         case let .conv(src, dst, m) where avx2Paired:
             let pw = m.paddedW, pad = padded, cols = patches, y = i8(dst), g = m.gemm
-            padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.cin, pad, ph: m.paddedH, pw: pw, top: m.padTop, left: m.padLeft,
-                             zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+            padConvInput(src, m)
             g.weights.withUnsafeBufferPointer { w in
                 g.bias.withUnsafeBufferPointer { b in
                     g.scale.withUnsafeBufferPointer { s in
@@ -235,4 +254,30 @@ final class QuantizedRunner {
             for i in 0..<count { f32(dst)[i] = f32(a)[i] / f32(b)[bCount == 1 ? 0 : i] }
         }
     }
+
+    private func padConvInput(_ src: Int, _ m: QuantizedConv) {
+        padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.cin, padded, ph: m.paddedH, pw: m.paddedW, top: m.padTop,
+                         left: m.padLeft, zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+    }
+
+    #if arch(x86_64)
+    /// A GEMM step on the VNNI kernels: 8-row tiles, so pieces of 8 rows (the im2col conv: of
+    /// output rows, each a row of patches).
+    private func runVNNI(_ step: QuantizedStep, _ gemm: VNNIPacked) {
+        switch step {
+        case let .pointwise(src, dst, pixels, m):
+            let x = i8(src), y = i8(dst)
+            parallel.run(pixels, granule: 8, work: pixels * m.k * m.n) { rows in gemm.run(x, y, rows: rows) }
+        case let .conv(src, dst, m):
+            let pw = m.paddedW, pad = padded, cols = patches, y = i8(dst), g = m.gemm
+            padConvInput(src, m)
+            parallel.run(m.oh, work: m.oh * m.ow * g.k * g.n) { rows in
+                im2col(pad, pw: pw, m, rows: rows, cols)
+                gemm.run(cols, y, rows: (rows.lowerBound * m.ow)..<(rows.upperBound * m.ow))
+            }
+        default:
+            preconditionFailure("not a GEMM step")
+        }
+    }
+    #endif
 }

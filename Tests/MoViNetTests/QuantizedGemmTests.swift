@@ -1,0 +1,117 @@
+// The int8 GEMM (the 1×1 conv) of every kernel set this machine runs against a naive integer
+// reference: sizes that are not multiples of the tiles (k of 4, 8 or 64, n of 8 or 16, rows of
+// 4 or 8), one-row products, row ranges that start inside a tile, and saturating outputs.
+
+@testable import MoViNet
+import XCTest
+
+final class QuantizedGemmTests: XCTestCase {
+    var rng = SeededGenerator(seed: 9)
+
+    /// requantize(bias[o] + Σ_c (x[p, c] − zp_x) · w[o][c]) with XNNPACK's fp32 rounding, in scalars.
+    func naive(_ x: [Int8], rows: Int, k: Int, _ w: [Int8], n: Int, bias: [Int32], scales: [Float], xZeroPoint: Int32,
+               range: OutputRange) -> [Int8] {
+        var y = [Int8](repeating: 0, count: rows * n)
+        for p in 0..<rows {
+            for o in 0..<n {
+                var acc = bias[o]
+                for c in 0..<k { acc += (Int32(x[p * k + c]) - xZeroPoint) * Int32(w[o * k + c]) }
+                y[p * n + o] = range.scalar(acc, scales[o])
+            }
+        }
+        return y
+    }
+
+    func int8s(_ count: Int) -> [Int8] { (0..<count).map { _ in Int8(truncatingIfNeeded: rng.next()) } }
+
+    func testEveryKernelSetEqualsTheNaiveProduct() {
+        let sets = KernelSet.usable()
+        print("QuantizedGemmTests: kernel sets \(sets.map(\.rawValue)) (cpu: \(CPUFeatures.current.summary))")
+        let shapes = [(1, 1, 1), (3, 3, 5), (9, 27, 8), (17, 16, 24), (8, 64, 16), (13, 65, 17), (33, 40, 104),
+                      (1, 480, 2048), (1, 123, 45), (20, 184, 40), (2, 7, 33), (64, 8, 200)]
+        for (rows, k, n) in shapes {
+            let x = int8s(rows * k), w = int8s(n * k)
+            let bias = (0..<n).map { _ in Int32.random(in: -20_000...20_000, using: &rng) }
+            let xZeroPoint = Int32.random(in: -128...127, using: &rng)
+            // Scales from saturating most outputs to keeping them near zero.
+            let scale = [Float(1e-2), 1e-3, 1e-4][rows % 3]
+            let scales = (0..<n).map { _ in scale * Float.random(in: 0.5...2, using: &rng) }
+            let range = OutputRange(zeroPoint: Int32.random(in: -20...20, using: &rng), min: rows % 2 == 0 ? -128 : 0, max: 127)
+            let m = QuantizedPointwise.pack(w, bias: bias, scales: scales, k: k, n: n, xZeroPoint: xZeroPoint, range: range)
+            let want = naive(x, rows: rows, k: k, w, n: n, bias: bias, scales: scales, xZeroPoint: xZeroPoint, range: range)
+            for kernels in sets {
+                // All rows at once, and in two pieces split inside a tile (as threads split them).
+                let split = rows / 2 + (rows > 6 ? 3 : 0)
+                for pieces in [[0..<rows], [0..<min(split, rows), min(split, rows)..<rows]] {
+                    let got = run(kernels, m, x, rows: rows, pieces: pieces.filter { !$0.isEmpty })
+                    XCTAssertEqual(got, want, "\(kernels) \(rows)×\(k)×\(n) in pieces \(pieces)")
+                }
+            }
+        }
+    }
+
+    /// The GEMM of `kernels` over `pieces` of the rows, in a buffer with guard bytes after y that
+    /// must stay untouched.
+    func run(_ kernels: KernelSet, _ m: QuantizedPointwise, _ x: [Int8], rows: Int, pieces: [Range<Int>]) -> [Int8] {
+        var y = [Int8](repeating: 0x55, count: rows * m.n + 64)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                m.weights.withUnsafeBufferPointer { w in
+                    m.bias.withUnsafeBufferPointer { b in
+                        m.scale.withUnsafeBufferPointer { s in
+                            for piece in pieces {
+                                switch kernels {
+                                case .portable:
+                                    quantizedPointwise(PortablePairs.self, xp.baseAddress!, yp.baseAddress!, rows: piece, m,
+                                                       weights: w.baseAddress!, bias: b.baseAddress!, scale: s.baseAddress!)
+                                case .avx2:
+                                    #if arch(x86_64)
+                                    quantizedPointwiseAVX2(xp.baseAddress!, yp.baseAddress!, rows: piece, m,
+                                                           weights: w.baseAddress!, bias: b.baseAddress!, scale: s.baseAddress!)
+                                    #endif
+                                case .avx512vnni:
+                                    #if arch(x86_64)
+                                    VNNIPacked(m).run(xp.baseAddress!, yp.baseAddress!, rows: piece)
+                                    #endif
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(Array(y[(rows * m.n)...]), [Int8](repeating: 0x55, count: 64), "\(kernels) wrote past the output")
+        return Array(y[..<(rows * m.n)])
+    }
+
+    /// MOVINET_KERNELS picks a set this CPU runs, never one above it; the OS's view (Linux's
+    /// /proc/cpuinfo, read whole though it says size 0) agrees with CPUID here.
+    func testKernelChoice() {
+        var avx2Only = CPUFeatures()
+        avx2Only.avx2 = true
+        avx2Only.fma = true
+        var vnni = avx2Only
+        (vnni.avx512f, vnni.avx512bw, vnni.avx512vl, vnni.avx512dq, vnni.avx512cd, vnni.avx512vnni) = (true, true, true, true, true, true)
+        var notEnabled = vnni
+        vnni.osAVX512 = true
+        #if arch(x86_64)
+        XCTAssertEqual(KernelSet.choose(environment: nil, features: vnni), .avx512vnni)
+        XCTAssertEqual(KernelSet.choose(environment: "AVX2", features: vnni), .avx2)
+        XCTAssertEqual(KernelSet.choose(environment: "portable", features: vnni), .portable)
+        XCTAssertEqual(KernelSet.choose(environment: "avx512vnni", features: avx2Only), .avx2)
+        XCTAssertEqual(KernelSet.choose(environment: "fast", features: avx2Only), .avx2)
+        notEnabled.osAVX512 = false
+        XCTAssertEqual(KernelSet.choose(environment: nil, features: notEnabled), .avx2)
+        XCTAssertTrue(notEnabled.summary.contains("not enabled by the OS"), notEnabled.summary)
+        XCTAssertEqual(KernelSet.usable(features: vnni), [.avx512vnni, .avx2, .portable])
+        XCTAssertEqual(KernelSet.usable(features: avx2Only), [.avx2, .portable])
+        #endif
+        XCTAssertEqual(KernelSet.usable(features: CPUFeatures()), [.portable])
+        #if os(Linux) && arch(x86_64)
+        let flags = CPUFeatures.linuxFlags()
+        XCTAssertTrue(flags.contains("sse2"), "\(flags.count) flags read from /proc/cpuinfo")
+        XCTAssertEqual(flags.contains("avx2"), CPUFeatures.current.avx2)
+        XCTAssertEqual(flags.contains("avx512_vnni"), CPUFeatures.current.avx512vnni)
+        #endif
+    }
+}
