@@ -114,4 +114,28 @@ final class QuantizedGemmTests: XCTestCase {
         XCTAssertEqual(flags.contains("avx512_vnni"), CPUFeatures.current.avx512vnni)
         #endif
     }
+
+    /// The int8 3×3/2 average pool, eight channels at a time, against its scalar form: odd and
+    /// even sizes (corner cells of 4, 6 and 9), channel counts with a scalar tail, extreme values
+    /// (sums that land exactly on .5 and on integers).
+    func testAveragePoolEqualsTheScalarPool() {
+        for (h, w, c) in [(5, 5, 8), (6, 7, 19), (11, 11, 40), (2, 3, 3), (1, 1, 16)] {
+            for extremes in [false, true] {
+                let x: [Int8] = (0..<(h * w * c)).map { _ in
+                    extremes ? [-128, 127, -1, 0, 1][Int(rng.next() % 5)] : Int8(truncatingIfNeeded: rng.next())
+                }
+                for (padTop, padLeft) in [(0, 0), (1, 1), (0, 1)] {
+                    let oh = (h + 1) / 2, ow = (w + 1) / 2
+                    var fast = [Int8](repeating: 0x55, count: oh * ow * c), slow = fast
+                    x.withUnsafeBufferPointer { xp in
+                        quantizedAveragePool(xp.baseAddress!, &fast, h: h, w: w, c: c, oh: oh, ow: ow, padTop: padTop,
+                                             padLeft: padLeft)
+                        quantizedAveragePoolScalar(xp.baseAddress!, &slow, h: h, w: w, c: c, oh: oh, ow: ow, padTop: padTop,
+                                                   padLeft: padLeft, channels: 0..<c)
+                    }
+                    XCTAssertEqual(fast, slow, "\(h)×\(w)×\(c) pad \(padTop),\(padLeft) extremes \(extremes)")
+                }
+            }
+        }
+    }
 }

@@ -32,6 +32,11 @@ func pairedTapWeights(_ w: [Int32], taps: Int, cPadded cp: Int) -> [Int16] {
     _mm_cvtepi8_epi16(_mm_cvtsi64_si128(Int64(bitPattern: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))))
 }
 
+/// 8 int8 values at `p` in the low half of an `__m128i`, from an 8-byte load (see `widen8`).
+@inline(__always) func widen8Bytes(_ p: UnsafePointer<Int8>) -> __m128i {
+    _mm_cvtsi64_si128(Int64(bitPattern: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)))
+}
+
 /// Σ over a tap pair of (x − zp) · w for 8 channels, added to `acc`: x0, x1 point at the two taps'
 /// 8 int8 values. Accumulators stay `__m256i` (a SIMD8<Int32> accumulator converted each step is
 /// kept in memory by the compiler).
