@@ -102,7 +102,7 @@ public func vnniGemm(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, 
 }
 
 /// The requantization constants broadcast to 16 lanes.
-private struct Requantize {
+struct Requantize {
     let lo: __m512, hi: __m512, zp: __m512i, magic: __m512, magicBits: __m512i
     init(_ g: VNNIGemmShape) {
         lo = _mm512_set1_ps(g.lo)
@@ -139,7 +139,7 @@ private struct Requantize {
 }
 
 /// Stores 16 outputs at `column` of a row of n, fewer at the end of the row.
-@inline(__always) private func store(_ v: __m128i, _ dst: UnsafeMutablePointer<Int8>, column: Int, n: Int) {
+@inline(__always) func store(_ v: __m128i, _ dst: UnsafeMutablePointer<Int8>, column: Int, n: Int) {
     let width = n - column
     if width >= 16 {
         UnsafeMutableRawPointer(dst + column).storeBytes(of: v, as: __m128i.self)

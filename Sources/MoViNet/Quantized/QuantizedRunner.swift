@@ -16,8 +16,10 @@ final class QuantizedRunner {
     /// The frame being stepped: the image QUANTIZE reads it in place.
     private var frame: UnsafePointer<Float>?
     #if arch(x86_64)
-    /// Step i's GEMM packed for the VNNI kernels (the avx512vnni set; nil for other steps).
-    private let vnni: [VNNIPacked?]
+    /// Step i packed for the VNNI kernels (the avx512vnni set; nil for steps without them).
+    private let vnni: [VNNIStep?]
+    /// The quad buffer of the VNNI depthwise convs (the largest one).
+    private let quads: UnsafeMutablePointer<Int8>
     #endif
 
     init(program: QuantizedProgram, threads: Int, kernels: KernelSet = .selected) {
@@ -45,14 +47,10 @@ final class QuantizedRunner {
         paddedCount = most
         padded = .allocate(capacity: most + 32)
         #if arch(x86_64)
-        vnni = program.steps.map { step in
-            guard kernels == .avx512vnni else { return nil }
-            switch step {
-            case let .pointwise(_, _, _, m): return VNNIPacked(m)
-            case let .conv(_, _, m): return VNNIPacked(m.gemm)
-            default: return nil
-            }
-        }
+        vnni = program.steps.map { step in kernels == .avx512vnni ? VNNIStep(step) : nil }
+        var quadBytes = 64
+        for case .depthwise(let d)? in vnni { quadBytes = max(quadBytes, d.quadBytes) }
+        quads = .allocate(capacity: quadBytes)
         #endif
         reset()
     }
@@ -61,6 +59,9 @@ final class QuantizedRunner {
         for p in memory { p.deallocate() }
         padded.deallocate()
         patches.deallocate()
+        #if arch(x86_64)
+        quads.deallocate()
+        #endif
     }
 
     /// Zero states (their quantized value where carried as int8).
@@ -112,8 +113,8 @@ final class QuantizedRunner {
 
     private func run(_ index: Int) {
         #if arch(x86_64)
-        if let gemm = vnni[index] {
-            runVNNI(program.steps[index], gemm)
+        if let packed = vnni[index] {
+            runVNNI(program.steps[index], packed)
             return
         }
         #endif
@@ -261,22 +262,34 @@ final class QuantizedRunner {
     }
 
     #if arch(x86_64)
-    /// A GEMM step on the VNNI kernels: 8-row tiles, so pieces of 8 rows (the im2col conv: of
-    /// output rows, each a row of patches).
-    private func runVNNI(_ step: QuantizedStep, _ gemm: VNNIPacked) {
-        switch step {
-        case let .pointwise(src, dst, pixels, m):
+    /// A step on the VNNI kernels. GEMMs in 8-row tiles, so pieces of 8 rows (the im2col conv: of
+    /// output rows, each a row of patches); a depthwise conv builds its quad buffer's rows in one
+    /// parallel pass and computes the outputs from it in a second.
+    private func runVNNI(_ step: QuantizedStep, _ packed: VNNIStep) {
+        switch (step, packed) {
+        case let (.pointwise(src, dst, pixels, m), .gemm(gemm)):
             let x = i8(src), y = i8(dst)
             parallel.run(pixels, granule: 8, work: pixels * m.k * m.n) { rows in gemm.run(x, y, rows: rows) }
-        case let .conv(src, dst, m):
+        case let (.conv(src, dst, m), .gemm(gemm)):
             let pw = m.paddedW, pad = padded, cols = patches, y = i8(dst), g = m.gemm
             padConvInput(src, m)
             parallel.run(m.oh, work: m.oh * m.ow * g.k * g.n) { rows in
                 im2col(pad, pw: pw, m, rows: rows, cols)
                 gemm.run(cols, y, rows: (rows.lowerBound * m.ow)..<(rows.upperBound * m.ow))
             }
+        case let (.depthwise(src, dst, m), .depthwise(d)):
+            let pad = padded, q = quads, y = i8(dst), shape = d.shape
+            padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.c, pad, ph: m.paddedH, pw: m.paddedW, top: m.padTop,
+                             left: m.padLeft, zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+            parallel.run(shape.rows, work: shape.rows * shape.rowBytes * 4) { rows in
+                d.fillQuads(pad, rows: rows, into: q)
+            }
+            parallel.run(m.oh, work: m.oh * m.ow * m.kh * m.kw * m.c) { rows in d.run(q, y, rows: rows) }
+        case let (.temporal(src, dst, m), .temporal(t)):
+            let x = i8(src), y = i8(dst)
+            parallel.run(m.pixels, work: m.pixels * m.kt * m.c) { ps in t.run(x, y, pixels: ps) }
         default:
-            preconditionFailure("not a GEMM step")
+            preconditionFailure("no VNNI kernel for this step")
         }
     }
     #endif

@@ -1,5 +1,5 @@
-// The int8 GEMMs on AVX-512 VNNI (the kernels are in MoViNetAVX512, compiled for x86-64-v4):
-// a QuantizedPointwise's weights repacked into input quads for vpdpbusd, once per runner.
+// The int8 GEMMs and depthwise convs on AVX-512 VNNI (the kernels are in MoViNetAVX512, compiled
+// for x86-64-v4): the weights repacked into quads for vpdpbusd, once per runner.
 
 #if arch(x86_64)
 import MoViNetAVX512
@@ -34,9 +34,8 @@ struct VNNIPacked {
         }
         weights = packed
         bias = packedBias
-        scale = (0..<(blocks * 16)).map { $0 < n ? m.scale[$0] : 0 }
-        shape = VNNIGemmShape(k: k, n: n, lo: Float(m.range.min - m.range.zeroPoint), hi: Float(m.range.max - m.range.zeroPoint),
-                              zeroPoint: m.range.zeroPoint)
+        scale = padded16(m.scale, n)
+        shape = VNNIGemmShape(k: k, n: n, m.range)
     }
 
     /// y[p, ·] for p in `rows` from x's rows (P, k), as `quantizedPointwise` computes them.
@@ -47,6 +46,125 @@ struct VNNIPacked {
                     vnniGemm(x, y, rows: rows, shape, weights: w.baseAddress!, bias: b.baseAddress!, scale: s.baseAddress!)
                 }
             }
+        }
+    }
+}
+extension VNNIGemmShape {
+    init(k: Int, n: Int, _ range: OutputRange) {
+        self.init(k: k, n: n, lo: Float(range.min - range.zeroPoint), hi: Float(range.max - range.zeroPoint),
+                  zeroPoint: range.zeroPoint)
+    }
+}
+
+/// 16-padded copies of per-channel scales.
+private func padded16(_ scale: [Float], _ c: Int) -> [Float] {
+    (0..<(((c + 15) / 16) * 16)).map { $0 < c ? scale[$0] : 0 }
+}
+
+/// A spatial depthwise conv's weights for `vnniDepthwise`, and its quad buffer's size.
+struct VNNIDepthwisePacked {
+    let shape: VNNIDepthwiseShape
+    let requantization: VNNIGemmShape
+    private let weights: [Int8]
+    private let bias: [Int32]
+    private let scale: [Float]
+    /// Bytes of the quad buffer (input rows × row bytes).
+    var quadBytes: Int { shape.rows * shape.rowBytes }
+
+    init(_ m: QuantizedDepthwise) {
+        shape = VNNIDepthwiseShape(c: m.c, kh: m.kh, kw: m.kw, stride: m.stride, oh: m.oh, ow: m.ow, paddedW: m.paddedW)
+        requantization = VNNIGemmShape(k: m.kh * m.kw, n: m.c, m.range)
+        var packed = [Int8](repeating: 0, count: shape.blocks * m.kh * shape.quads * 64)
+        var packedBias = [Int32](repeating: 0, count: shape.blocks * 16)
+        let s = shape
+        m.weights.withUnsafeBufferPointer { w in
+            m.bias.withUnsafeBufferPointer { b in
+                packed.withUnsafeMutableBufferPointer { p in
+                    packedBias.withUnsafeMutableBufferPointer { pb in
+                        vnniPackDepthwise(w.baseAddress!, cPadded: m.cPadded, s, bias: b.baseAddress!, inZeroPoint: m.inZeroPoint,
+                                          packed: p.baseAddress!, packedBias: pb.baseAddress!)
+                    }
+                }
+            }
+        }
+        weights = packed
+        bias = packedBias
+        scale = padded16(m.scale, m.c)
+    }
+
+    /// Quad-buffer rows `rows` from the zero-point-padded input.
+    func fillQuads(_ padded: UnsafePointer<Int8>, rows: Range<Int>, into quads: UnsafeMutablePointer<Int8>) {
+        vnniDepthwiseQuads(padded, rows: rows, shape, into: quads)
+    }
+
+    /// Output rows `rows` from a quad buffer filled by `fillQuads`.
+    func run(_ quads: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, rows: Range<Int>) {
+        weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                scale.withUnsafeBufferPointer { s in
+                    vnniDepthwise(quads, y, rows: rows, shape, requantization, weights: w.baseAddress!, bias: b.baseAddress!,
+                                  scale: s.baseAddress!)
+                }
+            }
+        }
+    }
+}
+
+/// A temporal depthwise conv's weights for `vnniTemporal`.
+struct VNNITemporalPacked {
+    let kt: Int, frame: Int
+    let requantization: VNNIGemmShape
+    private let weights: [Int8]
+    private let bias: [Int32]
+    private let scale: [Float]
+
+    init(_ m: QuantizedTemporal) {
+        kt = m.kt
+        frame = m.pixels * m.c
+        requantization = VNNIGemmShape(k: m.kt, n: m.c, m.range)
+        let blocks = (m.c + 15) / 16
+        var packed = [Int8](repeating: 0, count: blocks * ((m.kt + 3) / 4) * 64)
+        var packedBias = [Int32](repeating: 0, count: blocks * 16)
+        m.weights.withUnsafeBufferPointer { w in
+            m.bias.withUnsafeBufferPointer { b in
+                packed.withUnsafeMutableBufferPointer { p in
+                    packedBias.withUnsafeMutableBufferPointer { pb in
+                        vnniPackTemporal(w.baseAddress!, kt: m.kt, c: m.c, cPadded: m.cPadded, bias: b.baseAddress!,
+                                         inZeroPoint: m.inZeroPoint, packed: p.baseAddress!, packedBias: pb.baseAddress!)
+                    }
+                }
+            }
+        }
+        weights = packed
+        bias = packedBias
+        scale = padded16(m.scale, m.c)
+    }
+
+    func run(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, pixels: Range<Int>) {
+        weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                scale.withUnsafeBufferPointer { s in
+                    vnniTemporal(x, y, pixels: pixels, kt: kt, frame: frame, requantization, weights: w.baseAddress!,
+                                 bias: b.baseAddress!, scale: s.baseAddress!)
+                }
+            }
+        }
+    }
+}
+
+/// A step's VNNI form.
+enum VNNIStep {
+    case gemm(VNNIPacked)
+    case depthwise(VNNIDepthwisePacked)
+    case temporal(VNNITemporalPacked)
+
+    init?(_ step: QuantizedStep) {
+        switch step {
+        case let .pointwise(_, _, _, m): self = .gemm(VNNIPacked(m))
+        case let .conv(_, _, m): self = .gemm(VNNIPacked(m.gemm))
+        case let .depthwise(_, _, m): self = .depthwise(VNNIDepthwisePacked(m))
+        case let .temporal(_, _, m): self = .temporal(VNNITemporalPacked(m))
+        default: return nil
         }
     }
 }
