@@ -226,3 +226,31 @@ struct Requantize {
     }
 }
 #endif
+
+#if arch(x86_64)
+/// (kh·kw·cin) patches of a zero-point-padded input (·, pw, cin) for output rows `oys` of a
+/// (·, ow) output, as rows of the GEMM input: each kernel row's run of kw·cin bytes moved with
+/// masked 64-byte loads and stores (the stem's runs are 9 bytes), never past a run.
+@inline(never)
+public func vnniIm2col(_ x: UnsafePointer<Int8>, pw: Int, cin: Int, kh: Int, kw: Int, stride: Int, ow: Int,
+                       rows oys: Range<Int>, _ out: UnsafeMutablePointer<Int8>) {
+    let run = kw &* cin, k = kh &* run
+    let tail = run % 64
+    let mask = __mmask64(tail == 0 ? 0 : UInt64.max >> UInt64(64 &- tail))
+    for oy in oys {
+        for ox in 0..<ow {
+            let dst = UnsafeMutableRawPointer(out + (oy &* ow &+ ox) &* k)
+            for ky in 0..<kh {
+                let src = UnsafeRawPointer(x + ((oy &* stride &+ ky) &* pw &+ ox &* stride) &* cin)
+                let to = dst + ky &* run
+                var i = 0
+                while i &+ 64 <= run {
+                    _mm512_storeu_si512(to + i, _mm512_loadu_si512(src + i))
+                    i &+= 64
+                }
+                if tail != 0 { _mm512_mask_storeu_epi8(to + i, mask, _mm512_maskz_loadu_epi8(mask, src + i)) }
+            }
+        }
+    }
+}
+#endif

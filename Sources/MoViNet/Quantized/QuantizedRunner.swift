@@ -274,7 +274,7 @@ final class QuantizedRunner {
             let pw = m.paddedW, pad = padded, cols = patches, y = i8(dst), g = m.gemm
             padConvInput(src, m)
             parallel.run(m.oh, work: m.oh * m.ow * g.k * g.n) { rows in
-                im2col(pad, pw: pw, m, rows: rows, cols)
+                gemm.im2col(pad, pw: pw, m, rows: rows, cols)
                 gemm.run(cols, y, rows: (rows.lowerBound * m.ow)..<(rows.upperBound * m.ow))
             }
         case let (.depthwise(src, dst, m), .depthwise(d)):

@@ -38,6 +38,11 @@ struct VNNIPacked {
         shape = VNNIGemmShape(k: k, n: n, m.range)
     }
 
+    /// The conv's patches for output rows `oys`, as `im2col` makes them.
+    func im2col(_ x: UnsafePointer<Int8>, pw: Int, _ m: QuantizedConv, rows oys: Range<Int>, _ out: UnsafeMutablePointer<Int8>) {
+        vnniIm2col(x, pw: pw, cin: m.cin, kh: m.kh, kw: m.kw, stride: m.stride, ow: m.ow, rows: oys, out)
+    }
+
     /// y[p, ·] for p in `rows` from x's rows (P, k), as `quantizedPointwise` computes them.
     func run(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, rows: Range<Int>) {
         weights.withUnsafeBufferPointer { w in
