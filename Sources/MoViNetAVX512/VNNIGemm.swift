@@ -14,27 +14,6 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 
-/// Packs int8 weights w[o][c] ((n, k) row-major) for ``vnniGemm``: blocks of 16 outputs, in a
-/// block input quad q of output o at (q · 64 + o · 4), the quad's four inputs side by side;
-/// k padded to a multiple of 4 and n to a multiple of 16 with zero weights. `bias` (n values, the
-/// input zero point already folded in) comes back with 128 · Σ_c w[o][c] subtracted.
-public func vnniPackWeights(_ w: UnsafePointer<Int8>, k: Int, n: Int, bias: UnsafePointer<Int32>,
-                            packed: UnsafeMutablePointer<Int8>, packedBias: UnsafeMutablePointer<Int32>) {
-    let quads = (k + 3) / 4, blocks = (n + 15) / 16
-    packed.initialize(repeating: 0, count: blocks * quads * 64)
-    packedBias.initialize(repeating: 0, count: blocks * 16)
-    for o in 0..<n {
-        let out = packed + (o / 16) * quads * 64 + (o % 16) * 4
-        var sum: Int32 = 0
-        for c in 0..<k {
-            let v = w[o * k + c]
-            sum += Int32(v)
-            out[(c >> 2) * 64 + (c & 3)] = v
-        }
-        packedBias[o] = bias[o] &- 128 &* sum
-    }
-}
-
 /// The sizes and requantization of one GEMM (see MoViNet's `QuantizedPointwise`).
 public struct VNNIGemmShape {
     public var k: Int, n: Int
@@ -50,7 +29,10 @@ public struct VNNIGemmShape {
 }
 
 /// y[p, o] = requantize(bias[o] + Σ_c x[p, c] · w[o][c]) for p in rows; x: (P, k) int8 rows,
-/// y: (P, n) int8. `weights` and `bias` from ``vnniPackWeights``, `scale` n values (padded to 16).
+/// y: (P, n) int8. `weights`: blocks of 16 outputs, in a block input quad q of output o at
+/// (q · 64 + o · 4), the quad's four inputs side by side, k padded to a multiple of 4 and n to
+/// one of 16 with zero weights; `bias` (padded to 16) with 128 · Σ_c w[o][c] taken off (the input
+/// zero point already folded in); `scale` padded to 16.
 @inline(never)
 public func vnniGemm(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, rows: Range<Int>, _ g: VNNIGemmShape,
                      weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>, scale: UnsafePointer<Float>) {

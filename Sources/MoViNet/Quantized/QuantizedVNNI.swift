@@ -12,22 +12,38 @@ struct VNNIPacked {
     private let scale: [Float]
 
     init(_ m: QuantizedPointwise) {
-        let k = m.k, n = m.n, quads = (k + 3) / 4, blocks = (n + 15) / 16
-        // Back from the AVX2 layout (nBlocks, kPairs, 8, 2) to (n, k).
-        var plain = [Int8](repeating: 0, count: n * k)
-        for o in 0..<n {
-            for c in 0..<k {
-                plain[o * k + c] = Int8(truncatingIfNeeded: m.weights[(o / 8) * m.kPairs * 16 + (c >> 1) * 16 + (o % 8) * 2 + (c & 1)])
-            }
-        }
+        let k = m.k, n = m.n, kPairs = m.kPairs, quads = (k + 3) / 4, blocks = (n + 15) / 16
+        // Straight from the AVX2 layout (nBlocks, kPairs, 8, 2) int16, read in its order, into
+        // vnniGemm's (blocks, quads, 16, 4) int8 — one pass, at every runner's start.
         var packed = [Int8](repeating: 0, count: blocks * quads * 64)
         var packedBias = [Int32](repeating: 0, count: blocks * 16)
-        plain.withUnsafeBufferPointer { w in
-            m.bias.withUnsafeBufferPointer { b in
-                packed.withUnsafeMutableBufferPointer { p in
-                    packedBias.withUnsafeMutableBufferPointer { pb in
-                        vnniPackWeights(w.baseAddress!, k: k, n: n, bias: b.baseAddress!, packed: p.baseAddress!,
-                                        packedBias: pb.baseAddress!)
+        packed.withUnsafeMutableBufferPointer { dst in
+            packedBias.withUnsafeMutableBufferPointer { pb in
+                m.weights.withUnsafeBufferPointer { src in
+                    m.bias.withUnsafeBufferPointer { bias in
+                        var sums = [Int32](repeating: 0, count: m.nBlocks * 8)
+                        sums.withUnsafeMutableBufferPointer { sum in
+                            var i = 0
+                            for ob in 0..<m.nBlocks {
+                                for j in 0..<kPairs {
+                                    for o8 in 0..<8 {
+                                        let o = ob &* 8 &+ o8
+                                        let blockStart: Int = (o >> 4) &* quads &* 64
+                                        let row = dst.baseAddress! + (blockStart &+ (o & 15) &* 4)
+                                        for t in 0..<2 {
+                                            let v = src[i &+ o8 &* 2 &+ t]
+                                            let c = 2 &* j &+ t
+                                            sum[o] &+= Int32(v)
+                                            let at: Int = (c >> 2) &* 64 &+ (c & 3)
+                                            if c < k && o < n { row[at] = Int8(truncatingIfNeeded: v) }
+                                        }
+                                    }
+                                    i &+= 16
+                                }
+                            }
+                            // The bias for uint8 inputs (x + 128): 128 · Σ_c w[o][c] less.
+                            for o in 0..<n { pb[o] = bias[o] &- 128 &* sum[o] }
+                        }
                     }
                 }
             }
