@@ -43,12 +43,16 @@ public struct ClassifierOptions: Sendable, Equatable {
     public var realtime: Bool
     /// The arithmetic: `.auto` runs files with int8 activations in int8 (LiteRT's logits), others in float32.
     public var precision: Precision
+    /// Threads of each input's video decoder; 0: as many as cores (see `DecodingOptions`).
+    public var decoderThreads: Int
 
     /// Options with the given values; every default is the CLI's.
     public init(fps: Double = 5, size: Int? = nil, centerCrop: Bool = false, threads: Int? = nil, topK: Int = 5,
                 threshold: Float = 0, window: Int = 50, autorotate: Bool = true, start: Double = 0,
                 duration: Double? = nil, inputFormat: String? = nil, inputOptions: [String: String] = [:],
-                stallTimeout: Double? = nil, realtime: Bool = false, precision: Precision = .auto) {
+                stallTimeout: Double? = nil, realtime: Bool = false, precision: Precision = .auto,
+                decoderThreads: Int = 0) {
+        self.decoderThreads = decoderThreads
         self.inputFormat = inputFormat
         self.inputOptions = inputOptions
         self.stallTimeout = stallTimeout
@@ -69,7 +73,7 @@ public struct ClassifierOptions: Sendable, Equatable {
     /// What the decoder is asked for: orientation and span.
     public var decoding: DecodingOptions {
         DecodingOptions(autorotate: autorotate, start: start, duration: duration, inputFormat: inputFormat,
-                        inputOptions: inputOptions, stallTimeout: stallTimeout)
+                        inputOptions: inputOptions, stallTimeout: stallTimeout, decoderThreads: decoderThreads)
     }
 
     /// Throws ``MoViNetKitError/invalidRequest(_:)`` for a value out of range.
@@ -77,6 +81,7 @@ public struct ClassifierOptions: Sendable, Equatable {
         if !(fps >= 0) || !fps.isFinite { throw .invalidRequest("fps must be 0 or more, got \(fps)") }
         if let size, size < 8 || size > 4096 { throw .invalidRequest("size must be between 8 and 4096, got \(size)") }
         if let threads, threads < 1 { throw .invalidRequest("threads must be at least 1, got \(threads)") }
+        if decoderThreads < 0 { throw .invalidRequest("decoder threads must be 0 or more, got \(decoderThreads)") }
         if topK < 1 { throw .invalidRequest("topK must be at least 1, got \(topK)") }
         if !(threshold >= 0 && threshold <= 1) { throw .invalidRequest("threshold must be between 0 and 1") }
         if window < 1 { throw .invalidRequest("window must be at least 1, got \(window)") }

@@ -101,7 +101,7 @@ final class FFmpegDecoder: FrameDecoder {
             throw VideoDecodingError.tooLarge(
                 path: path, detail: "\(stream.pointee.nb_frames) frames announced, over \(DecodingLimits.maxFrames)")
         }
-        codec = try CodecContext(codec: decoder, parameters: par, path: path, lowDelay: live)
+        codec = try CodecContext(codec: decoder, parameters: par, path: path, lowDelay: live, threads: options.decoderThreads)
         packet = try Packet(path: path)
         frame = try Frame(path: path)
         timeBase = stream.pointee.time_base

@@ -106,14 +106,14 @@ final class CodecContext {
     /// `lowDelay`: a live input; frames leave the decoder as soon as they are complete (slice
     /// threads instead of frame threads, which hold back one frame per thread).
     init(codec: UnsafePointer<AVCodec>, parameters: UnsafePointer<AVCodecParameters>, path: String,
-         lowDelay: Bool = false) throws {
+         lowDelay: Bool = false, threads: Int = 0) throws {
         guard let c = ffmpeg.avcodec_alloc_context3(codec) else {
             throw VideoDecodingError.decodeFailed(path: path, detail: "out of memory")
         }
         ctx = c
         var r = ffmpeg.avcodec_parameters_to_context(c, parameters)
         if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "bad codec parameters: \(avErrorText(r))") }
-        c.pointee.thread_count = 0   // as many threads as cores, like the ffmpeg CLI
+        c.pointee.thread_count = Int32(clamping: threads)   // 0: as many threads as cores, like the ffmpeg CLI
         if lowDelay { c.pointee.thread_type = FF_THREAD_SLICE }
         r = ffmpeg.avcodec_open2(c, codec, nil)
         if r < 0 { throw VideoDecodingError.decodeFailed(path: path, detail: "cannot open decoder: \(avErrorText(r))") }

@@ -54,10 +54,14 @@ public struct DecodingOptions: Sendable, Equatable {
     /// Seconds without data after which a live input ends with an error; nil: 10 s for network
     /// streams and none for pipes; 0: wait for ever.
     public var stallTimeout: Double?
+    /// Threads of the video decoder (FFmpeg's `threads`); 0: as many as cores, like the ffmpeg
+    /// CLI. Inputs decoded side by side (`--jobs`) do better with their share of the cores.
+    public var decoderThreads: Int
 
     /// The defaults: frames turned upright, the whole video, the format recognised by content.
     public init(autorotate: Bool = true, start: Double = 0, duration: Double? = nil, inputFormat: String? = nil,
-                inputOptions: [String: String] = [:], stallTimeout: Double? = nil) {
+                inputOptions: [String: String] = [:], stallTimeout: Double? = nil, decoderThreads: Int = 0) {
+        self.decoderThreads = max(0, decoderThreads)
         self.autorotate = autorotate
         self.start = start
         self.duration = duration

@@ -72,4 +72,28 @@ final class ReferenceParityTests: XCTestCase {
         let d = try modelFramesDifference("mmaction2_demo.mp4", fps: 5, expectedCount: 50)
         XCTAssertLessThanOrEqual(d.mean, 1.0)
     }
+
+    /// The decoder's thread count (`--jobs` gives each input its share of the cores) changes
+    /// nothing in what is decoded: the same frames, bytes and timestamps with 1, 2 and all threads.
+    func testDecoderThreadsGiveTheSameFrames() throws {
+        for name in ["carving_ice.mp4", "mmaction2_demo.mp4"] {
+            let path = try shared("samples/\(name)").path
+            func frames(_ threads: Int) throws -> [VideoFrame] {
+                let source = try VideoSource(path: path, options: DecodingOptions(decoderThreads: threads))
+                var all: [VideoFrame] = []
+                while let f = try source.nextFrame() { all.append(f) }
+                return all
+            }
+            let auto = try frames(0)
+            XCTAssertGreaterThan(auto.count, 100, name)
+            for threads in [1, 2] {
+                let got = try frames(threads)
+                XCTAssertEqual(got.count, auto.count, "\(name), \(threads) thread(s)")
+                for (a, b) in zip(got, auto) {
+                    XCTAssertEqual(a.timestamp, b.timestamp, "\(name) frame \(a.index)")
+                    XCTAssertTrue(a.rgb == b.rgb, "\(name) frame \(a.index), \(threads) thread(s)")
+                }
+            }
+        }
+    }
 }
