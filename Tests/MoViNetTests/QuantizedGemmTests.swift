@@ -138,4 +138,98 @@ final class QuantizedGemmTests: XCTestCase {
             }
         }
     }
+
+    func int32Weights(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(Int8(truncatingIfNeeded: rng.next())) } }
+
+    /// The VNNI spatial depthwise conv against the portable one: 3×3 and 5×5, strides 1 and 2,
+    /// channel counts of one partial block, a block and a half and more, rows shorter than the
+    /// four-output pass, padding on every side.
+    func testVNNIDepthwiseEqualsThePortableKernel() throws {
+        #if arch(x86_64)
+        guard KernelSet.usable().contains(.avx512vnni) else { throw XCTSkip("no AVX-512 VNNI here (\(CPUFeatures.current.summary))") }
+        for (h, w, c, k, stride) in [(5, 5, 8, 3, 1), (9, 7, 24, 5, 2), (6, 11, 40, 3, 2), (3, 2, 16, 3, 1), (12, 12, 20, 5, 1),
+                                     (8, 9, 184, 3, 1), (2, 2, 4, 3, 2)] {
+            let cp = (c + 7) & ~7
+            let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride
+            let padTop = max(0, ((oh - 1) * stride + k - h) / 2), padLeft = max(0, ((ow - 1) * stride + k - w) / 2)
+            var weights = int32Weights(k * k * cp)
+            for t in 0..<(k * k) { for ch in c..<cp { weights[t * cp + ch] = 0 } }
+            let m = QuantizedDepthwise(
+                h: h, w: w, c: c, cPadded: cp, kh: k, kw: k, stride: stride, oh: oh, ow: ow, padTop: padTop, padLeft: padLeft,
+                inZeroPoint: Int32.random(in: -128...127, using: &rng), weights: weights,
+                pairWeights: pairedTapWeights(weights, taps: k * k, cPadded: cp),
+                bias: (0..<cp).map { _ in Int32.random(in: -5000...5000, using: &rng) },
+                scale: (0..<cp).map { _ in Float.random(in: 0.001...0.02, using: &rng) },
+                range: OutputRange(zeroPoint: Int32.random(in: -10...10, using: &rng), min: -128, max: 127))
+            let x = int8s(h * w * c)
+            var want = [Int8](repeating: 0, count: oh * ow * c)
+            x.withUnsafeBufferPointer { xp in
+                m.weights.withUnsafeBufferPointer { wp in
+                    m.bias.withUnsafeBufferPointer { bp in
+                        m.scale.withUnsafeBufferPointer { sp in
+                            quantizedDepthwise(xp.baseAddress!, &want, rows: 0..<oh, m, weights: wp.baseAddress!,
+                                               bias: bp.baseAddress!, scale: sp.baseAddress!)
+                        }
+                    }
+                }
+            }
+            let packed = VNNIDepthwisePacked(m)
+            let padded = UnsafeMutablePointer<Int8>.allocate(capacity: m.paddedH * m.paddedW * c + 32)
+            let quads = UnsafeMutablePointer<Int8>.allocate(capacity: packed.quadBytes)
+            defer { padded.deallocate(); quads.deallocate() }
+            x.withUnsafeBufferPointer { xp in
+                padWithZeroPoint(xp.baseAddress!, h: h, w: w, c: c, padded, ph: m.paddedH, pw: m.paddedW, top: padTop,
+                                 left: padLeft, zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+            }
+            // Quad rows and outputs in two pieces each, as two threads split them.
+            let rows = packed.shape.rows
+            packed.fillQuads(padded, rows: 0..<(rows / 2), into: quads)
+            packed.fillQuads(padded, rows: (rows / 2)..<rows, into: quads)
+            var got = [Int8](repeating: 0x55, count: oh * ow * c + 16)
+            got.withUnsafeMutableBufferPointer { yp in
+                packed.run(quads, yp.baseAddress!, rows: 0..<(oh / 2))
+                packed.run(quads, yp.baseAddress!, rows: (oh / 2)..<oh)
+            }
+            XCTAssertEqual(Array(got[(oh * ow * c)...]), [Int8](repeating: 0x55, count: 16), "wrote past the output")
+            XCTAssertEqual(Array(got[..<(oh * ow * c)]), want, "\(h)×\(w)×\(c) \(k)×\(k) / \(stride)")
+        }
+        #endif
+    }
+
+    /// The VNNI temporal conv against the portable one, kt 1 to 6 (partial quads, two quads).
+    func testVNNITemporalEqualsThePortableKernel() throws {
+        #if arch(x86_64)
+        guard KernelSet.usable().contains(.avx512vnni) else { throw XCTSkip("no AVX-512 VNNI here (\(CPUFeatures.current.summary))") }
+        for (kt, pixels, c) in [(1, 5, 8), (2, 7, 24), (3, 9, 40), (4, 3, 16), (5, 11, 184), (6, 4, 20)] {
+            let cp = (c + 7) & ~7
+            var weights = int32Weights(kt * cp)
+            for t in 0..<kt { for ch in c..<cp { weights[t * cp + ch] = 0 } }
+            let m = QuantizedTemporal(
+                kt: kt, pixels: pixels, c: c, cPadded: cp, inZeroPoint: Int32.random(in: -128...127, using: &rng),
+                weights: weights, pairWeights: pairedTapWeights(weights, taps: kt, cPadded: cp),
+                bias: (0..<cp).map { _ in Int32.random(in: -5000...5000, using: &rng) },
+                scale: (0..<cp).map { _ in Float.random(in: 0.001...0.05, using: &rng) },
+                range: OutputRange(zeroPoint: Int32.random(in: -10...10, using: &rng), min: -128, max: 127))
+            let x = int8s(kt * pixels * c) + [Int8](repeating: 0, count: 32)   // the slots' slack
+            var want = [Int8](repeating: 0, count: pixels * c), got = [Int8](repeating: 0x55, count: pixels * c + 16)
+            x.withUnsafeBufferPointer { xp in
+                m.weights.withUnsafeBufferPointer { wp in
+                    m.bias.withUnsafeBufferPointer { bp in
+                        m.scale.withUnsafeBufferPointer { sp in
+                            quantizedTemporal(xp.baseAddress!, &want, pixels: 0..<pixels, m, weights: wp.baseAddress!,
+                                              bias: bp.baseAddress!, scale: sp.baseAddress!)
+                        }
+                    }
+                }
+                let packed = VNNITemporalPacked(m)
+                got.withUnsafeMutableBufferPointer { yp in
+                    packed.run(xp.baseAddress!, yp.baseAddress!, pixels: 0..<(pixels / 2))
+                    packed.run(xp.baseAddress!, yp.baseAddress!, pixels: (pixels / 2)..<pixels)
+                }
+            }
+            XCTAssertEqual(Array(got[(pixels * c)...]), [Int8](repeating: 0x55, count: 16), "wrote past the output")
+            XCTAssertEqual(Array(got[..<(pixels * c)]), want, "kt \(kt), \(pixels) pixels × \(c)")
+        }
+        #endif
+    }
 }

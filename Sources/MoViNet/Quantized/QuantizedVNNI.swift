@@ -183,7 +183,8 @@ enum VNNIStep {
         switch step {
         case let .pointwise(_, _, _, m): self = .gemm(VNNIPacked(m))
         case let .conv(_, _, m): self = .gemm(VNNIPacked(m.gemm))
-        case let .depthwise(_, _, m): self = .depthwise(VNNIDepthwisePacked(m))
+        case let .depthwise(_, _, m) where m.stride == 1 || m.stride == 2:
+            self = .depthwise(VNNIDepthwisePacked(m))
         case let .temporal(_, _, m): self = .temporal(VNNITemporalPacked(m))
         default: return nil
         }
