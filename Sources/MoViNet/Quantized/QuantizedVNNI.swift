@@ -179,14 +179,21 @@ enum VNNIStep {
     case depthwise(VNNIDepthwisePacked)
     case temporal(VNNITemporalPacked)
 
+    /// nil for steps without a VNNI kernel, and for empty shapes (a crafted file's), which keep
+    /// the other kernels.
     init?(_ step: QuantizedStep) {
         switch step {
-        case let .pointwise(_, _, _, m): self = .gemm(VNNIPacked(m))
-        case let .conv(_, _, m): self = .gemm(VNNIPacked(m.gemm))
-        case let .depthwise(_, _, m) where m.stride == 1 || m.stride == 2:
+        case let .pointwise(_, _, pixels, m) where pixels > 0 && m.k > 0 && m.n > 0:
+            self = .gemm(VNNIPacked(m))
+        case let .conv(_, _, m) where m.oh > 0 && m.ow > 0 && m.gemm.k > 0 && m.gemm.n > 0:
+            self = .gemm(VNNIPacked(m.gemm))
+        case let .depthwise(_, _, m) where (m.stride == 1 || m.stride == 2) && m.oh > 0 && m.ow > 0 && m.c > 0
+                                           && m.kh > 0 && m.kw > 0:
             self = .depthwise(VNNIDepthwisePacked(m))
-        case let .temporal(_, _, m): self = .temporal(VNNITemporalPacked(m))
-        default: return nil
+        case let .temporal(_, _, m) where m.kt > 0 && m.pixels > 0 && m.c > 0:
+            self = .temporal(VNNITemporalPacked(m))
+        default:
+            return nil
         }
     }
 }
