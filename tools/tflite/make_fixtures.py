@@ -6,6 +6,7 @@ Run with the venv that has tf-models-official and ai-edge-litert (docs/tf-refere
 
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py tiny  Tests/MoViNetTests/Fixtures/tflite
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py a0    ../tflite-fixtures       (full size)
+    ../movinet-ref/bin/python tools/tflite/make_fixtures.py a2    ../tflite-fixtures       (full size, float32)
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py image Tests/MoViNetTests/Fixtures/tflite
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py micro_linear_gate Tests/MoViNetTests/Fixtures/tflite
     ../movinet-ref/bin/python tools/tflite/make_fixtures.py micro96 Tests/MoViNetTests/Fixtures/tflite
@@ -226,6 +227,9 @@ def main():
         stream_models('micro', 96, 3, outdir, 'micro96', ['float16'], seed=3, frames=2)
     elif what == 'a0':
         stream_models('a0', 172, 600, outdir, 'a0_stream_official', ['float16', 'float32'])
+    elif what == 'a2':
+        # The float A2 file of issue 9's speed goal (bench against bench_litert.py on it).
+        stream_models('a2', 224, 600, outdir, 'a2_stream_official', ['float32'])
     elif what == 'image':
         image_classifier(outdir)
     else:
