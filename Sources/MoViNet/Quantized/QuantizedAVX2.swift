@@ -29,7 +29,7 @@ func pairedTapWeights(_ w: [Int32], taps: Int, cPadded cp: Int) -> [Int16] {
 /// bytes past them, into the next GEMM row that another thread is writing (ThreadSanitizer flagged
 /// it in `--jobs`/`--threads 2` runs) or past the end of the buffer.
 @inline(__always) func widen8(_ p: UnsafePointer<Int8>) -> __m128i {
-    _mm_cvtepi8_epi16(_mm_cvtsi64_si128(Int64(bitPattern: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))))
+    _mm_cvtepi8_epi16(widen8Bytes(p))
 }
 
 /// 8 int8 values at `p` in the low half of an `__m128i`, from an 8-byte load (see `widen8`).

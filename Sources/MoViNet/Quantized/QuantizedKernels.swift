@@ -342,11 +342,9 @@ func quantizedAveragePool(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<In
     #if arch(x86_64)
     let vectorChannels = c & ~7
     for oy in 0..<oh {
-        let y0 = oy * 2 - padTop
-        let ys = max(y0, 0)..<min(y0 + 3, h)
+        let ys = poolCells(oy, pad: padTop, size: h)
         for ox in 0..<ow {
-            let x0 = ox * 2 - padLeft
-            let xs = max(x0, 0)..<min(x0 + 3, w)
+            let xs = poolCells(ox, pad: padLeft, size: w)
             let n = ys.count * xs.count
             let half = _mm256_set1_epi32(Int32(n / 2)), count = _mm256_set1_ps(Float(n))
             let dst = y + (oy * ow + ox) * c
@@ -373,15 +371,19 @@ func quantizedAveragePool(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<In
     #endif
 }
 
+/// The valid input cells along one axis of output `o`'s 3-wide window (stride 2, `pad` before).
+@inline(__always) private func poolCells(_ o: Int, pad: Int, size: Int) -> Range<Int> {
+    let start = o * 2 - pad
+    return max(start, 0)..<min(start + 3, size)
+}
+
 /// The same, one channel at a time (the reference the vector version is tested against).
 func quantizedAveragePoolScalar(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, h: Int, w: Int, c: Int,
                                 oh: Int, ow: Int, padTop: Int, padLeft: Int, channels: Range<Int>) {
     for oy in 0..<oh {
-        let y0 = oy * 2 - padTop
-        let ys = max(y0, 0)..<min(y0 + 3, h)
+        let ys = poolCells(oy, pad: padTop, size: h)
         for ox in 0..<ow {
-            let x0 = ox * 2 - padLeft
-            let xs = max(x0, 0)..<min(x0 + 3, w)
+            let xs = poolCells(ox, pad: padLeft, size: w)
             let n = Int32(ys.count * xs.count)
             let half = n / 2
             let dst = y + (oy * ow + ox) * c

@@ -161,8 +161,7 @@ final class QuantizedRunner {
             }
         case let .depthwise(src, dst, m) where avx2Paired && m.c % 8 == 0:
             let y = i8(dst), pw = m.paddedW, pad = padded
-            padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.c, pad, ph: m.paddedH, pw: pw, top: m.padTop, left: m.padLeft,
-                             zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+            padDepthwiseInput(src, m)
             m.tapOffsets.withUnsafeBufferPointer { o in
                 m.pairWeights.withUnsafeBufferPointer { w in
                     m.bias.withUnsafeBufferPointer { b in
@@ -261,6 +260,11 @@ final class QuantizedRunner {
                          left: m.padLeft, zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
     }
 
+    private func padDepthwiseInput(_ src: Int, _ m: QuantizedDepthwise) {
+        padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.c, padded, ph: m.paddedH, pw: m.paddedW, top: m.padTop,
+                         left: m.padLeft, zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+    }
+
     #if arch(x86_64)
     /// A step on the VNNI kernels. GEMMs in 8-row tiles, so pieces of 8 rows (the im2col conv: of
     /// output rows, each a row of patches); a depthwise conv builds its quad buffer's rows in one
@@ -279,8 +283,7 @@ final class QuantizedRunner {
             }
         case let (.depthwise(src, dst, m), .depthwise(d)):
             let pad = padded, q = quads, y = i8(dst), shape = d.shape
-            padWithZeroPoint(i8(src), h: m.h, w: m.w, c: m.c, pad, ph: m.paddedH, pw: m.paddedW, top: m.padTop,
-                             left: m.padLeft, zeroPoint: Int8(truncatingIfNeeded: m.inZeroPoint))
+            padDepthwiseInput(src, m)
             parallel.run(shape.rows, work: shape.rows * shape.rowBytes * 4) { rows in
                 d.fillQuads(pad, rows: rows, into: q)
             }
